@@ -1,0 +1,93 @@
+"""Email over SMTP: turns a rendered message into a proper MIME email and hands it to the server.
+
+One connection per message keeps the adapter stateless and safe to call from any worker. The
+Message-ID comes from the notification id, so a retried send carries the same id and a mailbox (or
+a person reading var/mail/) can tell a retry from a second message.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import smtplib
+from datetime import datetime, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from services.notifications.adapters.delivery import DeliveryFailed
+from services.notifications.domain.messages import SENDER_NAME, RenderedMessage
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")  # RFC 5322 dot-atom
+# "Message-ID: " plus the value must fit one 78-character header line: a folded Message-ID is legal
+# but some parsers (Python's among them) then read it back with a leading space.
+_MAX_ID_CHARS = 78 - len("Message-ID: ")
+
+
+def message_id_for(notification_id: str, sender_address: str) -> str:
+    """A stable RFC 5322 Message-ID for a notification: <id@sender-domain>."""
+    domain = sender_address.rpartition("@")[2] or "localhost"
+    local = str(notification_id)
+    if not _SAFE_ID.match(local) or len(local) + len(domain) + 3 > _MAX_ID_CHARS:
+        # Hashed rather than escaped or cut: the same notification id still gives the same header.
+        local = hashlib.sha256(local.encode("utf-8")).hexdigest()[:24]
+    return f"<{local}@{domain}>"
+
+
+class SmtpEmailSender:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender_address: str,
+        sender_name: str = SENDER_NAME,
+        timeout: float = 10,
+    ):
+        self.host = host
+        self.port = port
+        self.sender_address = sender_address
+        self.sender_name = sender_name
+        self.timeout = timeout
+
+    def compose(self, to_address: str, rendered: RenderedMessage, message_id: str) -> EmailMessage:
+        """The email as it will be sent: plain text, or multipart/alternative when there is HTML."""
+        if not rendered.subject:
+            raise ValueError("an email needs a subject")
+        message = EmailMessage()  # policy "default": UTF-8 aware, refuses header injection
+        message["From"] = Address(display_name=self.sender_name, addr_spec=self.sender_address)
+        message["To"] = to_address
+        message["Subject"] = rendered.subject
+        message["Date"] = format_datetime(datetime.now(timezone.utc), usegmt=True)
+        message["Message-ID"] = message_id_for(message_id, self.sender_address)
+        # RFC 3834: tells auto-responders (vacation replies) not to answer a notification.
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(rendered.text, charset="utf-8")
+        if rendered.html:
+            message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+        return message
+
+    def send(self, to_address: str, rendered: RenderedMessage, message_id: str) -> None:
+        """Deliver one email, or raise DeliveryFailed saying whether a retry can help."""
+        message = self.compose(to_address, rendered, message_id)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = sorted(code for code, _ in error.recipients.values())
+            # `from None`: the original exception's text names the refused address.
+            raise DeliveryFailed(
+                f"SMTP server refused the recipient ({codes[0]})",
+                retryable=codes[0] < 500, status=codes[0],
+            ) from None
+        except smtplib.SMTPResponseException as error:
+            raise DeliveryFailed(
+                f"SMTP server answered {error.smtp_code} ({type(error).__name__})",
+                retryable=error.smtp_code < 500, status=error.smtp_code,
+            ) from None
+        except smtplib.SMTPNotSupportedError:
+            # e.g. a non-ASCII address for a server without SMTPUTF8: retrying will not change it.
+            raise DeliveryFailed("SMTP server lacks a required extension", retryable=False) from None
+        except (smtplib.SMTPException, OSError) as error:
+            # Refused connections, timeouts and dropped connections: the server may be back soon.
+            raise DeliveryFailed(
+                f"SMTP server unreachable ({type(error).__name__})", retryable=True,
+            ) from error

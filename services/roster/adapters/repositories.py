@@ -1,0 +1,146 @@
+"""Roster repositories: loading and saving aggregates, and the scoped list queries of the API."""
+from __future__ import annotations
+
+from sqlalchemy import and_, delete, exists, insert, or_, select
+from sqlalchemy.orm import Session
+
+from services.roster.adapters.orm import enrollments, group_facilitators, groups, participants
+from services.roster.domain.model import Enrollment, Facilitator, Group, Participant
+from shared.db import is_sqlite
+from shared.pagination import paginate
+
+MIN_ACTIVE = 6
+
+
+class FacilitatorRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, facilitator: Facilitator) -> None:
+        self.session.add(facilitator)
+
+    def get(self, facilitator_id: str) -> Facilitator | None:
+        return self.session.get(Facilitator, facilitator_id)
+
+    def email_taken(self, email: str) -> bool:
+        return self.session.execute(select(Facilitator.id).where(Facilitator.email == email)).first() is not None
+
+    def missing(self, ids: list[str]) -> list[str]:
+        found = set(self.session.scalars(select(Facilitator.id).where(Facilitator.id.in_(ids))))
+        return [i for i in ids if i not in found]
+
+    def page(self, limit: int, cursor: str | None):
+        return paginate(self.session, select(Facilitator), Facilitator.created_at, Facilitator.id, limit, cursor)
+
+
+class ParticipantRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, participant: Participant) -> None:
+        self.session.add(participant)
+
+    def get(self, participant_id: str) -> Participant | None:
+        return self.session.get(Participant, participant_id)
+
+    def page(self, limit: int, cursor: str | None, visible_to_facilitator: str | None = None):
+        query = select(Participant)
+        if visible_to_facilitator is not None:
+            query = query.where(facilitator_sees_participant(visible_to_facilitator, participants.c.id))
+        return paginate(self.session, query, Participant.created_at, Participant.id, limit, cursor)
+
+    def visible_to_facilitator(self, facilitator_id: str, participant_id: str) -> bool:
+        query = select(participants.c.id).where(participants.c.id == participant_id,
+                                                facilitator_sees_participant(facilitator_id, participants.c.id))
+        return self.session.execute(query).first() is not None
+
+
+def facilitator_sees_participant(facilitator_id: str, participant_id_col):
+    """Registered by this facilitator, or ever enrolled in one of their groups."""
+    in_their_group = exists().where(
+        enrollments.c.participant_id == participant_id_col,
+        enrollments.c.group_id == group_facilitators.c.group_id,
+        group_facilitators.c.facilitator_id == facilitator_id)
+    return or_(participants.c.registered_by == facilitator_id, in_their_group)
+
+
+class GroupRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, group: Group) -> None:
+        self.session.add(group)
+        self.sync_facilitators(group)
+
+    def get(self, group_id: str) -> Group | None:
+        return self.session.get(Group, group_id)
+
+    def get_for_update(self, group_id: str) -> Group | None:
+        """Load a group with a row lock, so concurrent enrollments queue up behind each other.
+
+        SQLite has no row locks; there every transaction already begins IMMEDIATE (one writer).
+        """
+        query = select(Group).where(Group.id == group_id).execution_options(populate_existing=True)
+        if not is_sqlite(self.session.get_bind()):
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def sync_facilitators(self, group: Group) -> None:
+        self.session.flush()
+        self.session.execute(delete(group_facilitators).where(group_facilitators.c.group_id == group.id))
+        self.session.execute(insert(group_facilitators), [
+            {"group_id": group.id, "facilitator_id": fid, "position": pos}
+            for pos, fid in enumerate(group.facilitator_ids)])
+
+    def facilitates(self, facilitator_id: str, group_id: str) -> bool:
+        query = select(group_facilitators.c.group_id).where(
+            group_facilitators.c.group_id == group_id, group_facilitators.c.facilitator_id == facilitator_id)
+        return self.session.execute(query).first() is not None
+
+    def page(self, limit: int, cursor: str | None, *, kind=None, modality=None, status=None,
+             facilitator_id=None, member_id=None):
+        query = select(Group)
+        if kind:
+            query = query.where(groups.c.kind == kind)
+        if modality:
+            query = query.where(groups.c.modality == modality)
+        if status:
+            query = query.where(status_condition(status))
+        if facilitator_id:
+            query = query.where(exists().where(group_facilitators.c.group_id == groups.c.id,
+                                               group_facilitators.c.facilitator_id == facilitator_id))
+        if member_id:
+            query = query.where(exists().where(enrollments.c.group_id == groups.c.id,
+                                               enrollments.c.participant_id == member_id))
+        return paginate(self.session, query, Group.created_at, Group.id, limit, cursor)
+
+
+def status_condition(status: str):
+    """The derived group status as SQL, mirroring Group.status."""
+    open_ = groups.c.closed_at.is_(None)
+    return {
+        "closed": groups.c.closed_at.is_not(None),
+        "full": and_(open_, groups.c.active_count >= groups.c.capacity),
+        "forming": and_(open_, groups.c.active_count < groups.c.capacity, groups.c.active_count < MIN_ACTIVE),
+        "active": and_(open_, groups.c.active_count < groups.c.capacity, groups.c.active_count >= MIN_ACTIVE),
+    }[status]
+
+
+class EnrollmentRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def page_for_group(self, group_id: str, limit: int, cursor: str | None, status: str | None = None):
+        query = select(Enrollment).where(enrollments.c.group_id == group_id)
+        if status:
+            query = query.where(enrollments.c.status == status)
+        return paginate(self.session, query, Enrollment.enrolled_at, Enrollment.id, limit, cursor)
+
+    def page_for_participant(self, participant_id: str, limit: int, cursor: str | None,
+                             only_groups_of_facilitator: str | None = None):
+        query = select(Enrollment).where(enrollments.c.participant_id == participant_id)
+        if only_groups_of_facilitator:
+            query = query.where(exists().where(
+                group_facilitators.c.group_id == enrollments.c.group_id,
+                group_facilitators.c.facilitator_id == only_groups_of_facilitator))
+        return paginate(self.session, query, Enrollment.enrolled_at, Enrollment.id, limit, cursor)

@@ -1,0 +1,431 @@
+"""The roster's entities: facilitators, participants, groups and the enrollments that join them.
+
+Plain classes, mapped imperatively by the ORM adapter; attribute names are the column names.
+A method that changes state takes `now` (aware, UTC; the domain never reads the clock) and returns
+the events describing the change, for the handler to write to the outbox in the same transaction.
+Reprs show ids only, because entities end up in logs and logs never carry names or contacts.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.roster.domain import errors as check
+from services.roster.domain.errors import Conflict, NotFound, ValidationFailed
+from services.roster.domain.events import (
+    EnrollmentActivated, EnrollmentEnded, EnrollmentWaitlisted, Event, FacilitatorRegistered,
+    GroupClosed, GroupCreated, GroupUpdated, ParticipantRegistered, ParticipantUpdated)
+from services.roster.domain.schedule import WeeklySchedule, clock_time, time_zone
+
+KINDS = ("psychoeducation", "process")
+# Process groups work on the "here and now" between members and stay small; teaching scales up.
+DEFAULT_CAPACITY = {"process": 10, "psychoeducation": 15}
+MIN_CAPACITY, MAX_CAPACITY = 6, 15
+MODALITIES = ("in_person", "virtual", "hybrid")
+POLICIES = ("open", "closed")
+CHANNELS = ("email", "sms", "in_app")
+PARTICIPANT_STATUSES = ("active", "inactive")
+END_REASONS = ("completed", "discharged", "withdrew", "transferred", "stepped_up", "stepped_down")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utc(now: datetime) -> datetime:
+    """The caller's `now` in UTC; a naive value is a programming error, not bad user input."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(UTC)
+
+
+def _show(entity: Any) -> str:
+    return f"<{type(entity).__name__} {entity.id}>"
+
+
+@dataclass(eq=False, repr=False, kw_only=True)
+class Facilitator:
+    id: str
+    name: str
+    email: str
+    credentials: str | None = None
+    created_at: datetime
+    __repr__ = _show
+
+    @classmethod
+    def register(cls, *, name: Any, email: Any, credentials: Any = None,
+                 now: datetime) -> tuple[Facilitator, list[Event]]:
+        facilitator = cls(id=new_id(), name=check.text("name", name),
+                          email=check.email("email", email),
+                          credentials=check.optional_text("credentials", credentials),
+                          created_at=utc(now))
+        return facilitator, [FacilitatorRegistered.of(facilitator)]
+
+
+def _quiet_hours(value: Any) -> tuple[time | None, time | None]:
+    if value is None:
+        return None, None
+    if not isinstance(value, dict) or "start" not in value or "end" not in value:
+        raise ValidationFailed("quiet_hours", "must be {'start': 'HH:MM', 'end': 'HH:MM'} or null")
+    start = clock_time("quiet_hours.start", value["start"])
+    end = clock_time("quiet_hours.end", value["end"])
+    if start == end:
+        raise ValidationFailed("quiet_hours", "start and end must differ")
+    return start, end
+
+
+def _channels(value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise ValidationFailed("channels", f"must list at least one of {', '.join(CHANNELS)}")
+    if any(c not in CHANNELS for c in value) or len(set(value)) != len(value):
+        raise ValidationFailed("channels", f"must be distinct values among {', '.join(CHANNELS)}")
+    return [c for c in CHANNELS if c in value]
+
+
+def _contact_details(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate a participant's whole profile at once, because some rules span fields."""
+    details = {
+        "preferred_name": check.text("preferred_name", raw["preferred_name"], max_length=100),
+        "email": check.email("email", raw["email"]),
+        "phone": check.phone("phone", raw["phone"]),
+        "timezone": time_zone("timezone", raw["timezone"]),
+        "channels": _channels(raw["channels"]),
+        "status": check.choice("status", raw["status"], PARTICIPANT_STATUSES),
+    }
+    if not isinstance(raw["sms_consent"], bool):
+        raise ValidationFailed("sms_consent", "must be true or false")
+    details["sms_consent"] = raw["sms_consent"]
+    details["quiet_hours_start"], details["quiet_hours_end"] = _quiet_hours(raw["quiet_hours"])
+    if "sms" in details["channels"] and details["phone"] is None:
+        raise ValidationFailed("phone", "is required when channels include sms")
+    return details
+
+
+@dataclass(eq=False, repr=False, kw_only=True)
+class Participant:
+    """A client in the program, with how and when they may be contacted.
+
+    Choosing the 'sms' channel and consenting to SMS are separate on purpose: a preference can be
+    recorded at intake before the consent form is signed. Until `sms_consent` is true no SMS is
+    sent; `deliverable_channels` is the list a sender should use.
+    """
+
+    EDITABLE = ("preferred_name", "email", "phone", "timezone", "channels", "sms_consent",
+                "quiet_hours", "status")
+
+    id: str
+    preferred_name: str
+    email: str
+    phone: str | None = None
+    timezone: str
+    channels: list[str]
+    sms_consent: bool = False
+    quiet_hours_start: time | None = None
+    quiet_hours_end: time | None = None
+    status: str = "active"
+    registered_by: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    __repr__ = _show
+
+    @classmethod
+    def register(cls, *, preferred_name: Any, email: Any, timezone: Any, phone: Any = None,
+                 channels: Any = ("email",), sms_consent: Any = False, quiet_hours: Any = None,
+                 registered_by: str | None = None,
+                 now: datetime) -> tuple[Participant, list[Event]]:
+        """`quiet_hours` is {'start': ..., 'end': ...} (times or 'HH:MM') or None, as in the API."""
+        details = _contact_details({
+            "preferred_name": preferred_name, "email": email, "phone": phone,
+            "timezone": timezone, "channels": channels, "sms_consent": sms_consent,
+            "quiet_hours": quiet_hours, "status": "active"})
+        now = utc(now)
+        participant = cls(id=new_id(), registered_by=registered_by, created_at=now,
+                          updated_at=now, **details)
+        return participant, [ParticipantRegistered.of(participant)]
+
+    @property
+    def quiet_hours(self) -> dict[str, time] | None:
+        if self.quiet_hours_start is None or self.quiet_hours_end is None:
+            return None
+        return {"start": self.quiet_hours_start, "end": self.quiet_hours_end}
+
+    @property
+    def deliverable_channels(self) -> list[str]:
+        return [c for c in self.channels if c != "sms" or self.sms_consent]
+
+    def update(self, changes: dict[str, Any], now: datetime) -> list[Event]:
+        """Apply a partial update (keys from EDITABLE); no event when nothing actually changed."""
+        for key in changes:
+            if key not in self.EDITABLE:
+                raise ValidationFailed(key, "cannot be changed")
+        current = {key: getattr(self, key) for key in self.EDITABLE}
+        details = _contact_details(current | changes)
+        if all(getattr(self, key) == value for key, value in details.items()):
+            return []
+        for key, value in details.items():
+            setattr(self, key, value)
+        self.updated_at = utc(now)
+        return [ParticipantUpdated.of(self)]
+
+    def ensure_enrollable(self) -> None:
+        if self.status != "active":
+            raise Conflict("an inactive participant cannot be enrolled")
+
+
+@dataclass(eq=False, repr=False, kw_only=True)
+class Enrollment:
+    """One participant's membership of one group, from joining (or queueing) to leaving.
+
+    `status` is 'active', 'waitlisted', or once ended the end reason itself; ended rows are kept
+    as the membership history that attendance and court reports rely on.
+    """
+
+    id: str
+    group_id: str
+    participant_id: str
+    status: str
+    waitlist_position: int | None = None
+    enrolled_at: datetime
+    activated_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str | None = None
+    __repr__ = _show
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in ("active", "waitlisted")
+
+    def _activate(self, now: datetime) -> None:
+        self.status, self.waitlist_position, self.activated_at = "active", None, now
+
+    def _end(self, reason: str, now: datetime) -> EnrollmentEnded:
+        previous = self.status
+        self.status, self.end_reason, self.ended_at = reason, reason, now
+        self.waitlist_position = None
+        return EnrollmentEnded.of(self, previous_status=previous)
+
+
+def _day(name: str, value: Any) -> date:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValidationFailed(name, "must be a date such as '2025-03-03'") from None
+    # datetime is a date subclass; a time of day here would be silently meaningless.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationFailed(name, "must be a date such as '2025-03-03'")
+    return value
+
+
+def _schedule(value: Any) -> WeeklySchedule:
+    if isinstance(value, WeeklySchedule):
+        return value
+    try:
+        return WeeklySchedule.from_dict(value)
+    except ValidationFailed as error:
+        name = error.field if error.field == "schedule" else f"schedule.{error.field}"
+        raise ValidationFailed(name, error.message) from None
+
+
+def _facilitator_ids(value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
+        raise ValidationFailed("facilitator_ids", "must list at least the lead facilitator")
+    ids = [check.uuid_string("facilitator_ids", item) for item in value]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed("facilitator_ids", "must not name a facilitator twice")
+    return ids
+
+
+def _group_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate a group's whole set-up at once, because some rules span fields."""
+    settings = {
+        "name": check.text("name", raw["name"]),
+        "kind": check.choice("kind", raw["kind"], KINDS),
+        "capacity": check.whole_number("capacity", raw["capacity"], MIN_CAPACITY, MAX_CAPACITY),
+        "modality": check.choice("modality", raw["modality"], MODALITIES),
+        "location": check.optional_text("location", raw["location"], max_length=300),
+        "enrollment_policy": check.choice("enrollment_policy", raw["enrollment_policy"], POLICIES),
+        "facilitator_ids": _facilitator_ids(raw["facilitator_ids"]),
+        "schedule": _schedule(raw["schedule"]),
+        "starts_on": _day("starts_on", raw["starts_on"]),
+        "ends_on": None if raw["ends_on"] is None else _day("ends_on", raw["ends_on"]),
+    }
+    # A virtual group may keep its address, so switching back to in person loses nothing.
+    if settings["modality"] != "virtual" and settings["location"] is None:
+        raise ValidationFailed("location", "is required for in-person and hybrid groups")
+    if settings["ends_on"] is not None and settings["ends_on"] < settings["starts_on"]:
+        raise ValidationFailed("ends_on", "must not be before starts_on")
+    return settings
+
+
+@dataclass(eq=False, repr=False, kw_only=True)
+class Group:
+    """A therapy group, its roster and its waitlist.
+
+    Invariants kept by every method: active members never exceed capacity; waitlist positions are
+    1..n with no gaps; a waitlist exists only while the group is full; a participant has at most
+    one current enrollment here; active_count and waitlist_count match `enrollments`.
+    """
+
+    EDITABLE = ("name", "kind", "capacity", "modality", "location", "enrollment_policy",
+                "facilitator_ids", "schedule", "starts_on", "ends_on")
+
+    id: str
+    name: str
+    kind: str
+    capacity: int
+    modality: str
+    location: str | None = None
+    enrollment_policy: str = "open"
+    facilitator_ids: list[str]
+    schedule: WeeklySchedule
+    starts_on: date
+    ends_on: date | None = None
+    closed_at: datetime | None = None
+    active_count: int = 0
+    waitlist_count: int = 0
+    enrollments: list[Enrollment] = field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+    __repr__ = _show
+
+    @classmethod
+    def create(cls, *, name: Any, kind: Any, modality: Any, facilitator_ids: Any, schedule: Any,
+               starts_on: Any, capacity: Any = None, location: Any = None,
+               enrollment_policy: Any = "open", ends_on: Any = None,
+               now: datetime) -> tuple[Group, list[Event]]:
+        """A new, empty group; capacity defaults by kind. `schedule` may be a dict as in the API."""
+        if capacity is None:
+            capacity = DEFAULT_CAPACITY.get(check.choice("kind", kind, KINDS))
+        settings = _group_settings({
+            "name": name, "kind": kind, "capacity": capacity, "modality": modality,
+            "location": location, "enrollment_policy": enrollment_policy,
+            "facilitator_ids": facilitator_ids, "schedule": schedule, "starts_on": starts_on,
+            "ends_on": ends_on})
+        now = utc(now)
+        group = cls(id=new_id(), created_at=now, updated_at=now, **settings)
+        return group, [GroupCreated.of(group)]
+
+    @property
+    def status(self) -> str:
+        if self.closed_at is not None:
+            return "closed"
+        if self.active_count >= self.capacity:
+            return "full"
+        return "forming" if self.active_count < MIN_CAPACITY else "active"
+
+    @property
+    def first_session_at(self) -> datetime:
+        """When the group first meets (UTC): a closed cohort admits nobody from then on."""
+        return self.schedule.first_start_on_or_after(self.starts_on)
+
+    @property
+    def waitlist(self) -> list[Enrollment]:
+        return sorted((e for e in self.enrollments if e.status == "waitlisted"),
+                      key=lambda e: e.waitlist_position or 0)
+
+    def enroll(self, participant_id: str, now: datetime) -> tuple[Enrollment, list[Event]]:
+        """Admit a participant: active while there is a place, else at the end of the waitlist."""
+        now = utc(now)
+        self._refuse_if_closed()
+        participant_id = check.uuid_string("participant_id", participant_id)
+        if self.enrollment_policy == "closed" and now >= self.first_session_at:
+            raise Conflict("this group is a closed cohort and has already had its first session")
+        local_today = now.astimezone(ZoneInfo(self.schedule.timezone)).date()
+        if self.ends_on is not None and local_today > self.ends_on:
+            raise Conflict("this group has ended")
+        if any(e.participant_id == participant_id and e.is_current for e in self.enrollments):
+            raise Conflict("the participant is already enrolled in or waitlisted for this group")
+        enrollment = Enrollment(id=new_id(), group_id=self.id, participant_id=participant_id,
+                                status="waitlisted", enrolled_at=now)
+        if self._active_members() < self.capacity:
+            enrollment._activate(now)
+            event: Event = EnrollmentActivated.of(enrollment, from_waitlist=False)
+        else:
+            last = max((e.waitlist_position or 0 for e in self.waitlist), default=0)
+            enrollment.waitlist_position = last + 1
+            event = EnrollmentWaitlisted.of(enrollment)
+        self.enrollments.append(enrollment)
+        self._touch(now)
+        return enrollment, [event]
+
+    def end_enrollment(self, enrollment_id: str, reason: str, now: datetime) -> list[Event]:
+        """End a membership or take someone off the waitlist; a freed place goes to position 1."""
+        now = utc(now)
+        enrollment = next((e for e in self.enrollments if e.id == enrollment_id), None)
+        if enrollment is None:
+            raise NotFound("no such enrollment in this group")
+        reason = check.choice("reason", reason, END_REASONS)
+        if not enrollment.is_current:
+            raise Conflict(f"this enrollment already ended ({enrollment.status})")
+        events: list[Event] = [enrollment._end(reason, now)]
+        events += self._fill_places(now)
+        self._touch(now)
+        return events
+
+    def update(self, changes: dict[str, Any], now: datetime) -> list[Event]:
+        """Apply a partial update (keys from EDITABLE); no event when nothing actually changed.
+
+        Changing `kind` keeps the capacity: the default only applies when a group is created.
+        """
+        now = utc(now)
+        self._refuse_if_closed()
+        for key in changes:
+            if key not in self.EDITABLE:
+                raise ValidationFailed(key, "cannot be changed")
+        current = {key: getattr(self, key) for key in self.EDITABLE}
+        settings = _group_settings(current | changes)
+        active = self._active_members()
+        if settings["capacity"] < active:
+            raise Conflict(f"capacity cannot go below the {active} active members")
+        if all(current[key] == value for key, value in settings.items()):
+            return []
+        for key, value in settings.items():
+            setattr(self, key, value)
+        promotions = self._fill_places(now)
+        self._touch(now)
+        return [GroupUpdated.of(self), *promotions]
+
+    def close(self, now: datetime) -> list[Event]:
+        """Close the group for good, ending every membership that is still current.
+
+        Active members end as 'completed': the group ran its course for them (a facilitator who
+        needs another reason, say 'transferred', ends that enrollment before closing). Waitlisted
+        people never joined and still need a place, so they end as 'transferred', which tells the
+        team to place them elsewhere; 'withdrew' would wrongly record it as their own choice.
+        """
+        now = utc(now)
+        self._refuse_if_closed()
+        self.closed_at = now
+        events: list[Event] = [GroupClosed.of(self)]
+        for enrollment in [e for e in self.enrollments if e.status == "active"] + self.waitlist:
+            reason = "completed" if enrollment.status == "active" else "transferred"
+            events.append(enrollment._end(reason, now))
+        self._touch(now)
+        return events
+
+    def _refuse_if_closed(self) -> None:
+        if self.closed_at is not None:
+            raise Conflict("this group is closed")
+
+    def _active_members(self) -> int:
+        return sum(1 for e in self.enrollments if e.status == "active")
+
+    def _fill_places(self, now: datetime) -> list[Event]:
+        """Move people up from the head of the waitlist while there are free places."""
+        waitlist, events = self.waitlist, []
+        free = self.capacity - self._active_members()
+        for enrollment in waitlist[:max(free, 0)]:
+            enrollment._activate(now)
+            events.append(EnrollmentActivated.of(enrollment, from_waitlist=True))
+        for position, enrollment in enumerate(self.waitlist, start=1):
+            enrollment.waitlist_position = position
+        return events
+
+    def _touch(self, now: datetime) -> None:
+        self.active_count = self._active_members()
+        self.waitlist_count = sum(1 for e in self.enrollments if e.status == "waitlisted")
+        self.updated_at = now

@@ -1,0 +1,88 @@
+"""Groups and their enrollments (roster, waitlist)."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.roster.bootstrap import unit_of_work
+from services.roster.entrypoints.api.schemas import (EnrollmentEndIn, EnrollmentIn, EnrollmentListArgs,
+                                                     EnrollmentOut, EnrollmentPage, GroupIn, GroupListArgs,
+                                                     GroupOut, GroupPage, GroupPatch)
+from services.roster.service_layer import handlers
+from services.roster.service_layer.access import ensure_manages_group
+from shared.auth import current_principal
+
+blp = Blueprint("groups", __name__, url_prefix="/v1", description="Groups, rosters and waitlists")
+
+
+@blp.route("/groups")
+class Groups(MethodView):
+    @blp.arguments(GroupIn)
+    @blp.response(201, GroupOut)
+    def post(self, data):
+        """Create a group; capacity defaults to 10 for process groups, 15 for psychoeducation."""
+        return handlers.create_group(unit_of_work(), current_principal(), data)
+
+    @blp.arguments(GroupListArgs, location="query")
+    @blp.response(200, GroupPage)
+    def get(self, args):
+        """List groups: admins all, facilitators their own, participants those they belong to."""
+        principal = current_principal()
+        filters = {k: args.get(k) for k in ("kind", "modality", "status", "facilitator_id")}
+        if principal.is_facilitator:
+            if filters["facilitator_id"] not in (None, principal.sub):
+                return {"items": [], "next_cursor": None}
+            filters["facilitator_id"] = principal.sub
+        with unit_of_work() as uow:
+            items, cursor = uow.groups.page(args["limit"], args["cursor"], **filters,
+                                            member_id=principal.sub if principal.is_participant else None)
+        return {"items": items, "next_cursor": cursor}
+
+
+@blp.route("/groups/<group_id>")
+class GroupById(MethodView):
+    @blp.response(200, GroupOut)
+    def get(self, group_id):
+        return handlers.get_group(unit_of_work(), current_principal(), group_id)
+
+    @blp.arguments(GroupPatch)
+    @blp.response(200, GroupOut)
+    def patch(self, changes, group_id):
+        """Change a group; capacity may not go below the active count (409); raising it promotes."""
+        return handlers.update_group(unit_of_work(), current_principal(), group_id, changes)
+
+
+@blp.route("/groups/<group_id>/close")
+class GroupClose(MethodView):
+    @blp.response(200, GroupOut)
+    def post(self, group_id):
+        """Close a group: active members complete, waitlisted ones are transferred."""
+        return handlers.close_group(unit_of_work(), current_principal(), group_id)
+
+
+@blp.route("/groups/<group_id>/enrollments")
+class GroupEnrollments(MethodView):
+    @blp.arguments(EnrollmentIn)
+    @blp.response(201, EnrollmentOut)
+    def post(self, data, group_id):
+        """Enroll a participant: `active` while there is a place, else `waitlisted` with a position."""
+        return handlers.enroll(unit_of_work(), current_principal(), group_id, data["participant_id"])
+
+    @blp.arguments(EnrollmentListArgs, location="query")
+    @blp.response(200, EnrollmentPage)
+    def get(self, args, group_id):
+        with unit_of_work() as uow:
+            ensure_manages_group(uow, current_principal(), group_id)
+            items, cursor = uow.enrollments.page_for_group(group_id, args["limit"], args["cursor"],
+                                                           args.get("status"))
+        return {"items": items, "next_cursor": cursor}
+
+
+@blp.route("/groups/<group_id>/enrollments/<enrollment_id>/end")
+class EnrollmentEnd(MethodView):
+    @blp.arguments(EnrollmentEndIn)
+    @blp.response(200, EnrollmentOut)
+    def post(self, data, group_id, enrollment_id):
+        """End an enrollment; ending an active one promotes waitlist position 1."""
+        return handlers.end_enrollment(unit_of_work(), current_principal(), group_id, enrollment_id,
+                                       data["reason"])

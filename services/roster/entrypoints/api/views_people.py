@@ -1,0 +1,91 @@
+"""Facilitators and participants."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.roster.bootstrap import unit_of_work
+from services.roster.entrypoints.api.schemas import (EnrollmentPage, FacilitatorIn, FacilitatorOut,
+                                                     FacilitatorPage, ParticipantIn, ParticipantOut,
+                                                     ParticipantPage, ParticipantPatch)
+from services.roster.service_layer import handlers
+from services.roster.service_layer.access import ensure_sees_participant, require
+from shared.auth import current_principal
+from shared.pagination import PageArgs
+
+blp = Blueprint("people", __name__, url_prefix="/v1", description="Facilitators and participants")
+
+
+@blp.route("/facilitators")
+class Facilitators(MethodView):
+    @blp.arguments(FacilitatorIn)
+    @blp.response(201, FacilitatorOut)
+    def post(self, data):
+        """Register a facilitator (admin)."""
+        return handlers.register_facilitator(unit_of_work(), current_principal(), data)
+
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, FacilitatorPage)
+    def get(self, args):
+        """List facilitators (admins and facilitators)."""
+        require(current_principal(), "admin", "facilitator")
+        with unit_of_work() as uow:
+            items, cursor = uow.facilitators.page(args["limit"], args["cursor"])
+        return {"items": items, "next_cursor": cursor}
+
+
+@blp.route("/facilitators/<facilitator_id>")
+class FacilitatorById(MethodView):
+    @blp.response(200, FacilitatorOut)
+    def get(self, facilitator_id):
+        return handlers.get_facilitator(unit_of_work(), current_principal(), facilitator_id)
+
+
+@blp.route("/participants")
+class Participants(MethodView):
+    @blp.arguments(ParticipantIn)
+    @blp.response(201, ParticipantOut)
+    def post(self, data):
+        """Register a participant (admins and facilitators; a facilitator sees those they register)."""
+        return handlers.register_participant(unit_of_work(), current_principal(), data)
+
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ParticipantPage)
+    def get(self, args):
+        """List participants: all for admins; for a facilitator, those they registered or facilitate."""
+        principal = current_principal()
+        require(principal, "admin", "facilitator")
+        with unit_of_work() as uow:
+            items, cursor = uow.participants.page(
+                args["limit"], args["cursor"],
+                visible_to_facilitator=principal.sub if principal.is_facilitator else None)
+        return {"items": items, "next_cursor": cursor}
+
+
+@blp.route("/participants/<participant_id>")
+class ParticipantById(MethodView):
+    @blp.response(200, ParticipantOut)
+    def get(self, participant_id):
+        return handlers.get_participant(unit_of_work(), current_principal(), participant_id)
+
+    @blp.arguments(ParticipantPatch)
+    @blp.response(200, ParticipantOut)
+    def patch(self, changes, participant_id):
+        """Change a profile; participants may change their own contact preferences."""
+        return handlers.update_participant(unit_of_work(), current_principal(), participant_id, changes)
+
+
+@blp.route("/participants/<participant_id>/enrollments")
+class ParticipantEnrollments(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EnrollmentPage)
+    def get(self, args, participant_id):
+        """A participant's enrollments (a facilitator sees those in their own groups)."""
+        principal = current_principal()
+        with unit_of_work() as uow:
+            ensure_sees_participant(uow, principal, participant_id)
+            items, cursor = uow.enrollments.page_for_participant(
+                participant_id, args["limit"], args["cursor"],
+                only_groups_of_facilitator=principal.sub if principal.is_facilitator else None)
+        return {"items": items, "next_cursor": cursor}
+

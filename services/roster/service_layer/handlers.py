@@ -1,0 +1,163 @@
+"""Roster use cases: each loads what it needs, applies one domain rule, saves and emits its events
+in the same transaction. Views call exactly one of these."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from services.roster.domain.errors import Conflict, NotFound, ValidationFailed
+from services.roster.domain.model import Facilitator, Group, Participant
+from services.roster.service_layer.access import (Forbidden, ensure_manages_group, ensure_sees_participant,
+                                                  may_manage_group, require)
+from services.roster.service_layer.unit_of_work import RosterUnitOfWork
+from shared.auth import Principal
+
+PARTICIPANT_SELF_EDITABLE = {"preferred_name", "email", "phone", "timezone", "channels", "sms_consent",
+                             "quiet_hours"}
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def register_facilitator(uow: RosterUnitOfWork, principal: Principal, data: dict[str, Any],
+                         now: datetime | None = None) -> Facilitator:
+    require(principal, "admin")
+    with uow:
+        if uow.facilitators.email_taken(str(data.get("email", "")).strip().lower()):
+            raise Conflict("a facilitator with this email is already registered")
+        facilitator, events = Facilitator.register(**data, now=_now(now))
+        uow.facilitators.add(facilitator)
+        uow.emit(*events)
+        uow.commit()
+        return facilitator
+
+
+def get_facilitator(uow: RosterUnitOfWork, principal: Principal, facilitator_id: str) -> Facilitator:
+    require(principal, "admin", "facilitator")
+    with uow:
+        facilitator = uow.facilitators.get(facilitator_id)
+        if facilitator is None:
+            raise NotFound("no such facilitator")
+        return facilitator
+
+
+def register_participant(uow: RosterUnitOfWork, principal: Principal, data: dict[str, Any],
+                         now: datetime | None = None) -> Participant:
+    require(principal, "admin", "facilitator")
+    with uow:
+        registered_by = principal.sub if principal.is_facilitator else None
+        participant, events = Participant.register(**data, registered_by=registered_by, now=_now(now))
+        uow.participants.add(participant)
+        uow.emit(*events)
+        uow.commit()
+        return participant
+
+
+def get_participant(uow: RosterUnitOfWork, principal: Principal, participant_id: str) -> Participant:
+    with uow:
+        ensure_sees_participant(uow, principal, participant_id)
+        participant = uow.participants.get(participant_id)
+        if participant is None:
+            raise NotFound("no such participant")
+        return participant
+
+
+def update_participant(uow: RosterUnitOfWork, principal: Principal, participant_id: str,
+                       changes: dict[str, Any], now: datetime | None = None) -> Participant:
+    if principal.is_participant:
+        for key in changes:
+            if key not in PARTICIPANT_SELF_EDITABLE:
+                raise Forbidden(f"participants cannot change {key}")
+    with uow:
+        ensure_sees_participant(uow, principal, participant_id)
+        participant = uow.participants.get(participant_id)
+        if participant is None:
+            raise NotFound("no such participant")
+        uow.emit(*participant.update(changes, _now(now)))
+        uow.commit()
+        return participant
+
+
+def create_group(uow: RosterUnitOfWork, principal: Principal, data: dict[str, Any],
+                 now: datetime | None = None) -> Group:
+    require(principal, "admin", "facilitator")
+    with uow:
+        group, events = Group.create(**data, now=_now(now))
+        _check_facilitators(uow, principal, group.facilitator_ids)
+        uow.groups.add(group)
+        uow.emit(*events)
+        uow.commit()
+        return group
+
+
+def _check_facilitators(uow: RosterUnitOfWork, principal: Principal, facilitator_ids: list[str]) -> None:
+    missing = uow.facilitators.missing(facilitator_ids)
+    if missing:
+        raise ValidationFailed("facilitator_ids", f"unknown facilitator id {missing[0]}")
+    if principal.is_facilitator and principal.sub not in facilitator_ids:
+        raise ValidationFailed("facilitator_ids", "must include yourself")
+
+
+def get_group(uow: RosterUnitOfWork, principal: Principal, group_id: str) -> Group:
+    with uow:
+        group = uow.groups.get(group_id)
+        if group is None or not _sees_group(uow, principal, group):
+            raise NotFound("no such group")
+        return group
+
+
+def _sees_group(uow: RosterUnitOfWork, principal: Principal, group: Group) -> bool:
+    if principal.is_participant:
+        return any(e.participant_id == principal.sub for e in group.enrollments)
+    return may_manage_group(uow, principal, group.id)
+
+
+def update_group(uow: RosterUnitOfWork, principal: Principal, group_id: str, changes: dict[str, Any],
+                 now: datetime | None = None) -> Group:
+    with uow:
+        ensure_manages_group(uow, principal, group_id)
+        group = uow.groups.get_for_update(group_id)
+        events = group.update(changes, _now(now))
+        if "facilitator_ids" in changes:
+            _check_facilitators(uow, principal, group.facilitator_ids)
+            uow.groups.sync_facilitators(group)
+        uow.emit(*events)
+        uow.commit()
+        return group
+
+
+def close_group(uow: RosterUnitOfWork, principal: Principal, group_id: str,
+                now: datetime | None = None) -> Group:
+    with uow:
+        ensure_manages_group(uow, principal, group_id)
+        group = uow.groups.get_for_update(group_id)
+        uow.emit(*group.close(_now(now)))
+        uow.commit()
+        return group
+
+
+def enroll(uow: RosterUnitOfWork, principal: Principal, group_id: str, participant_id: str,
+           now: datetime | None = None):
+    with uow:
+        ensure_manages_group(uow, principal, group_id)
+        participant = uow.participants.get(participant_id)
+        if participant is None:
+            raise ValidationFailed("participant_id", "no such participant")
+        participant.ensure_enrollable()
+        group = uow.groups.get_for_update(group_id)  # serializes enrollments into this group
+        enrollment, events = group.enroll(participant_id, _now(now))
+        uow.emit(*events)
+        uow.commit()
+        return enrollment
+
+
+def end_enrollment(uow: RosterUnitOfWork, principal: Principal, group_id: str, enrollment_id: str,
+                   reason: str, now: datetime | None = None):
+    with uow:
+        ensure_manages_group(uow, principal, group_id)
+        group = uow.groups.get_for_update(group_id)
+        events = group.end_enrollment(enrollment_id, reason, _now(now))
+        uow.emit(*events)
+        uow.commit()
+        return next(e for e in group.enrollments if e.id == enrollment_id)

@@ -1,0 +1,95 @@
+"""Events the sessions service publishes (past tense), as written to the outbox.
+
+Each event is a frozen dataclass whose fields are exactly the envelope's `data`: JSON-friendly (ids and
+datetimes as strings, datetimes ISO 8601 in UTC) and carrying ids only, never names, emails or phones,
+because these events reach services and logs that must not learn who is in treatment.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+
+def iso_utc(moment: datetime) -> str:
+    """'2026-03-09T22:00:00+00:00': the one spelling of a time on the wire."""
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+@dataclass(frozen=True)
+class Event:
+    type: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    def data(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class SessionScheduled(Event):
+    type: ClassVar[str] = "sessions.session.scheduled"
+
+    session_id: str
+    group_id: str
+    starts_at: str
+    ends_at: str
+    duration_minutes: int
+    modality: str
+    location: str | None
+    video_room_url: str | None
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class SessionRescheduled(Event):
+    """Also emitted when only the modality or place changes (a snow day turns a session virtual):
+    participants must hear about it the same way, and the catalogue has no separate 'updated' event."""
+
+    type: ClassVar[str] = "sessions.session.rescheduled"
+
+    session_id: str
+    group_id: str
+    previous_starts_at: str
+    starts_at: str
+    ends_at: str
+    modality: str
+    location: str | None
+    video_room_url: str | None
+
+
+@dataclass(frozen=True)
+class SessionCancelled(Event):
+    type: ClassVar[str] = "sessions.session.cancelled"
+
+    session_id: str
+    group_id: str
+    starts_at: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AttendanceRecorded(Event):
+    type: ClassVar[str] = "sessions.attendance.recorded"
+
+    session_id: str
+    group_id: str
+    participant_id: str
+    status: str
+    minutes: int | None
+    walk_in: bool
+
+
+@dataclass(frozen=True)
+class AbsenceStreak(Event):
+    """Two (or more) consecutive unexcused absences: facilitators are alerted once per streak."""
+
+    type: ClassVar[str] = "sessions.absence.streak"
+
+    group_id: str
+    participant_id: str
+    session_ids: tuple[str, ...]
+    count: int
+
+    def data(self) -> dict[str, Any]:
+        return {**super().data(), "session_ids": list(self.session_ids)}

@@ -1,0 +1,101 @@
+"""Bearer-token authentication (HS256 JWT) and the scoping rules of the three roles.
+
+Every `/v1/` endpoint requires a valid token unless its view is marked `@public` (join links and
+signed calendar feeds carry their own credential). Roles: admin sees everything; a facilitator
+their own groups and the participants they registered or facilitate; a participant only themself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import jwt
+from flask import Flask, current_app, g, request
+from flask_smorest import abort
+
+ROLES = ("admin", "facilitator", "participant")
+
+
+class AuthError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    sub: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role == "facilitator"
+
+    @property
+    def is_participant(self) -> bool:
+        return self.role == "participant"
+
+
+def mint_token(secret: str, role: str, sub: str, ttl: timedelta = timedelta(hours=8)) -> str:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    now = datetime.now(timezone.utc)
+    return jwt.encode({"sub": sub, "role": role, "iat": now, "exp": now + ttl}, secret, algorithm="HS256")
+
+
+def decode_token(token: str, secret: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "role"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthError("token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise AuthError("invalid token") from exc
+    if claims.get("role") not in ROLES or not isinstance(claims.get("sub"), str):
+        raise AuthError("invalid token claims")
+    return Principal(role=claims["role"], sub=claims["sub"])
+
+
+def public(view):
+    """Mark a view as reachable without a bearer token."""
+    view.iop_public = True
+    return view
+
+
+def init_auth(app: Flask, secret: str) -> None:
+    app.extensions["iop_jwt_secret"] = secret
+
+    @app.before_request
+    def _authenticate():
+        g.principal = None
+        view = app.view_functions.get(request.endpoint or "")
+        if not request.path.startswith("/v1/") or getattr(view, "iop_public", False):
+            return None
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            abort(401, message="a bearer token is required")
+        try:
+            g.principal = decode_token(token.strip(), secret)
+        except AuthError as exc:
+            abort(401, message=str(exc))
+        return None
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        abort(401, message="a bearer token is required")
+    return principal
+
+
+def require_role(*roles: str) -> Principal:
+    principal = current_principal()
+    if principal.role not in roles:
+        abort(403, message="your role may not do this")
+    return principal
+
+
+def jwt_secret() -> str:
+    return current_app.extensions["iop_jwt_secret"]

@@ -1,0 +1,1 @@
+"""Reliable messaging between services: transactional outbox, relay, idempotent consumers."""

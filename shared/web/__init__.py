@@ -1,0 +1,1 @@
+"""The Flask side every service shares: application factory, errors, correlation ids, metrics."""

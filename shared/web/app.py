@@ -1,0 +1,129 @@
+"""The application factory every service starts from.
+
+It wires: flask-smorest (OpenAPI at /openapi.json, docs at /docs), bearer auth, uniform JSON errors
+(never a stack trace), domain errors mapped to 4xx, correlation ids, request metrics, security
+headers, a request size limit, /healthz, /readyz and /metrics. The service adds its blueprints.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from http import HTTPStatus
+
+from flask import Flask, Response, g, request
+from flask_smorest import Api, abort
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from shared.auth import init_auth, public
+from shared.fields import is_uuid
+from shared.health import health
+from shared.logging import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
+from shared.metrics import REQUEST_LATENCY, OutboxCollector, render_metrics
+from shared.web.context import ServiceContext
+
+log = logging.getLogger(__name__)
+_SAFE_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_base_app(context: ServiceContext, title: str, description: str,
+                    domain_errors: dict[type[Exception], int]) -> tuple[Flask, Api]:
+    settings = context.settings
+    app = Flask(settings.service)
+    app.config.update(
+        API_TITLE=title, API_VERSION="1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        API_SPEC_OPTIONS={"info": {"description": description},
+                          "components": {"securitySchemes": {
+                              "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
+                          "security": [{"bearerAuth": []}]},
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False,
+    )
+    app.extensions["iop"] = context
+    api = Api(app)
+    _install_request_hooks(app, settings.service)  # first: every response carries a correlation id
+    init_auth(app, settings.jwt_secret)
+    _install_path_id_check(app)
+    _install_error_handlers(app, domain_errors)
+    app.register_blueprint(health)
+    collector = OutboxCollector(settings.service, context.session_factory, context.tables.outbox)
+
+    @app.get("/metrics")
+    @public
+    def metrics():
+        body, content_type = render_metrics([collector])
+        return Response(body, content_type=content_type)
+
+    return app, api
+
+
+def _install_request_hooks(app: Flask, service: str) -> None:
+    @app.before_request
+    def _start():
+        incoming = request.headers.get("X-Correlation-ID", "")
+        g.correlation_token = set_correlation_id(incoming if _SAFE_CORRELATION.match(incoming)
+                                                 else new_correlation_id())
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response):
+        response.headers["X-Correlation-ID"] = current_correlation_id() or ""
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"  # join and feed URLs are credentials
+        if request.path.startswith(("/v1/", "/join/")):
+            response.headers["Cache-Control"] = "no-store"
+        if response.mimetype == "text/html" and not request.path.startswith("/docs"):
+            response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+            response.headers["X-Frame-Options"] = "DENY"
+        started = g.get("started")
+        if started is not None:
+            rule = request.url_rule.rule if request.url_rule else "unmatched"
+            REQUEST_LATENCY.labels(service, request.method, rule, str(response.status_code)).observe(
+                time.perf_counter() - started)
+        return response
+
+    @app.teardown_request
+    def _reset(_exc):
+        token = g.pop("correlation_token", None)
+        if token is not None:
+            reset_correlation_id(token)
+
+
+def _install_path_id_check(app: Flask) -> None:
+    @app.before_request
+    def _check_path_ids():
+        # Ids in paths are UUIDs: a malformed one is a client error naming the parameter, not a 404.
+        for name, value in (request.view_args or {}).items():
+            if name.endswith("_id") and not is_uuid(value):
+                abort(422, message=f"{name} is not a valid UUID", errors={"path": {name: ["Not a valid UUID."]}})
+
+
+def _install_error_handlers(app: Flask, domain_errors: dict[type[Exception], int]) -> None:
+    def _json_error(code: int, message: str, errors: dict | None = None):
+        body = {"code": code, "status": _reason(code), "message": message}
+        if errors:
+            body["errors"] = errors
+        return body, code
+
+    for error_class, code in domain_errors.items():
+        def handler(exc, code=code):
+            field = getattr(exc, "field", None)
+            detail = getattr(exc, "message", None) or str(exc)
+            return _json_error(code, str(exc), {"json": {field: [detail]}} if field else None)
+        app.register_error_handler(error_class, handler)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _json_error(exc.code or 500, exc.description or "")
+        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        return _json_error(500, InternalServerError.description)
+
+
+def _reason(code: int) -> str:
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"
