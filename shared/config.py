@@ -70,7 +70,7 @@ class Settings:
             relay_batch_size=_int("RELAY_BATCH_SIZE", 500),
             consumer_prefetch=_int("CONSUMER_PREFETCH", 50),
             consumer_max_attempts=_int("CONSUMER_MAX_ATTEMPTS", 5),
-            extra={k: v for k, v in os.environ.items() if k.isupper()},
+            extra={k: v for k, v in os.environ.items() if k.isupper() and v != ""},
         )
         settings.check()
         return settings

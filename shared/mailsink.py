@@ -33,8 +33,12 @@ log = logging.getLogger("mailsink")
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nobody listens on right now (another process could still take it before we do)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
+    return _bindable_port(host, 0)
+
+
+def _bindable_port(host: str, port: int) -> int:
+    """Bind and release (host, port), returning the port; raises OSError if it is taken."""
+    with socket.create_server((host, port)) as probe:  # same SO_REUSEADDR as asyncio's server
         return probe.getsockname()[1]
 
 
@@ -70,10 +74,10 @@ class MailSink:
 
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        if self.port == 0:
-            # aiosmtpd's Controller connects to its own port to check it is up, so it cannot bind
-            # port 0 itself; we pick the port for it.
-            self.port = free_port(self.host)
+        # Bound once here first: aiosmtpd's Controller checks it is up by connecting to its own
+        # port, so it cannot be given port 0; and when the port is taken it would only report so
+        # after its start timeout, while this fails at once with "Address already in use".
+        self.port = _bindable_port(self.host, self.port)
         self._controller = Controller(
             _StoreEachMessage(self.directory), hostname=self.host, port=self.port,
             server_hostname="mailsink.localhost",  # skips a reverse-DNS lookup on start
@@ -98,7 +102,10 @@ class MailSink:
     def messages(self) -> list[EmailMessage]:
         """Every stored message, oldest first, parsed with the modern email API."""
         parser = BytesParser(policy=policy.default)
-        return [parser.parsebytes(path.read_bytes()) for path in self.files()]
+        # Files keep the wire's CRLF line ends; the email package works in "\n" and would otherwise
+        # leave "\r" in decoded text.
+        return [parser.parsebytes(path.read_bytes().replace(b"\r\n", b"\n"))
+                for path in self.files()]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -164,7 +164,7 @@ def test_gunicorn_finishes_requests_within_the_stop_grace_period(services):
             assert settings["graceful_timeout"] < duration_seconds(service["stop_grace_period"]), name
 
 
-def test_production_settings_and_no_secret_baked_in():
+def test_compose_runs_production_with_secrets_from_the_environment():
     text = COMPOSE_FILE.read_text()
     assert re.search(r"JWT_SECRET: \$\{JWT_SECRET:\?", text)
     assert "APP_ENV: production" in text

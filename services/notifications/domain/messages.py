@@ -47,7 +47,7 @@ class RenderedMessage:
 
 
 class MessageTooLong(ValueError):
-    """An SMS would exceed SMS_MAX_CHARS; the caller records it as failed rather than cutting a link."""
+    """An SMS of SMS_MAX_CHARS characters or more: recorded as failed rather than cutting a link."""
 
 
 def participant_ref(participant_id: str) -> str:

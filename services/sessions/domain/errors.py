@@ -28,6 +28,8 @@ class ValidationFailed(DomainError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.reason = message
+        # The HTTP error body lists `message` under the field's name, so it need not repeat the name.
+        self.message = message
 
     @property
     def errors(self) -> dict[str, list[str]]:

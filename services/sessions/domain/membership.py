@@ -36,6 +36,12 @@ class Membership:
         # Half-open period: someone whose enrollment ended at 18:00 is not expected at the 18:00 session.
         return self.active_from <= moment and (self.active_until is None or moment < self.active_until)
 
+    def activated(self, at: datetime) -> None:
+        """Apply `enrollment.activated` to a known period; the earliest start wins, so a duplicate
+        changes nothing and an activation arriving after the end (out of order) still opens it."""
+        if at < self.active_from:
+            self.active_from = at
+
     def end(self, at: datetime) -> None:
         """Close the period; a redelivered `enrollment.ended` keeps the first end time."""
         if self.active_until is None:

@@ -35,6 +35,13 @@ def occurrence_session_id(group_id: uuid.UUID, occurrence_starts_at: datetime) -
     return uuid.uuid5(_OCCURRENCE_NAMESPACE, f"{group_id}/{iso_utc(occurrence_starts_at)}")
 
 
+def valid_topic(topic: str | None) -> str | None:
+    topic = (topic or "").strip() or None
+    if topic is not None and len(topic) > MAX_TOPIC_LENGTH:
+        raise ValidationFailed("topic", f"at most {MAX_TOPIC_LENGTH} characters")
+    return topic
+
+
 class Session:
     def __init__(
         self,
@@ -130,6 +137,19 @@ class Session:
         self.updated_at = now
         return self._rescheduled(self.starts_at)
 
+    def change_topic(self, topic: str | None, now: datetime) -> bool:
+        """Set or clear the topic; True when it changed.
+
+        No event: the topic is the facilitators' plan, not something participants are notified
+        about, and keeping it off the bus keeps clinical content out of other services.
+        """
+        self._refuse_if_over(now, "changed")
+        topic = valid_topic(topic)
+        if topic == self.topic:
+            return False
+        self.topic, self.updated_at = topic, now
+        return True
+
     def _refuse_if_over(self, now: datetime, verb: str) -> None:
         status = self.status_at(now)
         if status in ("cancelled", "completed"):
@@ -165,9 +185,7 @@ def schedule_session(
         session_id = uuid.uuid4()
     room = video_room_url(video_room_template, session_id, group_id)
     modality, location, room = valid_place(modality, location, room)
-    topic = (topic or "").strip() or None
-    if topic is not None and len(topic) > MAX_TOPIC_LENGTH:
-        raise ValidationFailed("topic", f"at most {MAX_TOPIC_LENGTH} characters")
+    topic = valid_topic(topic)
     session = Session(
         id=session_id, group_id=group_id, starts_at=starts_at,
         duration_minutes=valid_duration(duration_minutes), modality=modality, location=location,

@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test` (both install what is missing).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SERVICES := roster
+
+.PHONY: install run migrate test test-unit check-broker compose-config clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	@for s in $(SERVICES); do $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
+
+check-broker: install
+	@$(PY) -c "import os,sys; from shared.health import broker_reachable; u=os.environ.get('AMQP_URL','amqp://guest:guest@127.0.0.1:5672/%2F'); sys.exit(0) if broker_reachable(u) else print('WARNING: RabbitMQ is not reachable (AMQP_URL); the APIs still serve and events wait in the outbox until it is up.')"
+
+run: migrate check-broker
+	mkdir -p var/mail
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
+
+test: install
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-unit: install
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit
+
+compose-config: install
+	JWT_SECRET=ci-only-secret-0123456789abcdef0123 POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
+	  "$$($(PY) -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" \
+	  -f docker-compose.yml --env-file /dev/null config -q && echo "docker-compose.yml is valid"
+
+clean:
+	rm -rf var .pytest_cache

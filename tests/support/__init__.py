@@ -1,0 +1,1 @@
+"""Helpers for the test suite (databases on both backends, the real broker, tokens)."""
