@@ -30,10 +30,15 @@ def record_dead_letter(session_factory: sessionmaker[Session], tables: Messaging
     with session_factory() as session:
         session.execute(insert(tables.dead_letters).values(
             id=letter_id, consumer=consumer, event_id=event_id, event_type=event_type,
-            body=body.decode("utf-8", errors="replace"), error=error[:2000], attempts=attempts,
+            body=_storable(body), error=_storable(error.encode())[:2000], attempts=attempts,
             created_at=datetime.now(timezone.utc)))
         session.commit()
     return letter_id
+
+
+def _storable(raw: bytes) -> str:
+    # A poison message may be any bytes; PostgreSQL text holds neither NUL nor invalid UTF-8.
+    return raw.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
 def list_dead_letters(session: Session, tables: MessagingTables, limit: int = 50,

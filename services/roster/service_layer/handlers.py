@@ -2,6 +2,7 @@
 in the same transaction. Views call exactly one of these."""
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,8 @@ from services.roster.service_layer.access import (Forbidden, ensure_manages_grou
                                                   may_manage_group, require)
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
 from shared.auth import Principal
+
+log = logging.getLogger(__name__)
 
 PARTICIPANT_SELF_EDITABLE = {"preferred_name", "email", "phone", "timezone", "channels", "sms_consent",
                              "quiet_hours"}
@@ -30,6 +33,7 @@ def register_facilitator(uow: RosterUnitOfWork, principal: Principal, data: dict
         uow.facilitators.add(facilitator)
         uow.emit(*events)
         uow.commit()
+        log.info("facilitator registered", extra={"facilitator_id": facilitator.id})
         return facilitator
 
 
@@ -51,6 +55,7 @@ def register_participant(uow: RosterUnitOfWork, principal: Principal, data: dict
         uow.participants.add(participant)
         uow.emit(*events)
         uow.commit()
+        log.info("participant registered", extra={"participant_id": participant.id})
         return participant
 
 
@@ -88,6 +93,7 @@ def create_group(uow: RosterUnitOfWork, principal: Principal, data: dict[str, An
         uow.groups.add(group)
         uow.emit(*events)
         uow.commit()
+        log.info("group created", extra={"group_id": group.id})
         return group
 
 
@@ -149,6 +155,8 @@ def enroll(uow: RosterUnitOfWork, principal: Principal, group_id: str, participa
         enrollment, events = group.enroll(participant_id, _now(now))
         uow.emit(*events)
         uow.commit()
+        log.info("participant enrolled", extra={"group_id": group_id, "participant_id": participant_id,
+                                                 "enrollment_id": enrollment.id, "status": enrollment.status})
         return enrollment
 
 
@@ -160,4 +168,6 @@ def end_enrollment(uow: RosterUnitOfWork, principal: Principal, group_id: str, e
         events = group.end_enrollment(enrollment_id, reason, _now(now))
         uow.emit(*events)
         uow.commit()
+        log.info("enrollment ended", extra={"group_id": group_id, "enrollment_id": enrollment_id,
+                                             "count": len(events)})
         return next(e for e in group.enrollments if e.id == enrollment_id)

@@ -1,0 +1,138 @@
+"""Sessions tables and their imperative mapping onto the plain domain classes.
+
+The groups and memberships tables are a read model of roster's events; sessions, attendance and
+disclosures are this service's own records. No foreign key points at the read model: a membership
+may arrive before its group (events can be reordered), and roster stays the owner of both.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        Uuid, event)
+from sqlalchemy.orm import registry
+
+from services.sessions.domain.attendance import AttendanceRecord
+from services.sessions.domain.disclosure import Disclosure
+from services.sessions.domain.group import Group
+from services.sessions.domain.membership import Membership
+from services.sessions.domain.model import Session
+from shared.db import UTCDateTime
+from shared.messaging.tables import define_messaging_tables
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+})
+messaging = define_messaging_tables(metadata)
+
+groups = Table(
+    "groups", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("facilitator_ids", JSON, nullable=False),
+    Column("schedule", JSON, nullable=False),
+    Column("modality", String(16), nullable=False),
+    Column("location", String(300)),
+    Column("timezone", String(64), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date),
+    Column("closed_at", UTCDateTime()),
+    Column("roster_changed_at", UTCDateTime(), nullable=False),
+)
+
+# Who facilitates which group, as rows, so "sessions of my groups" is an indexed join; the JSON
+# list on the group keeps roster's order (lead first). Kept in step by the group repository.
+group_facilitators = Table(
+    "group_facilitators", metadata,
+    Column("group_id", Uuid, ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("facilitator_id", String(36), primary_key=True),
+)
+Index("ix_group_facilitators_facilitator", group_facilitators.c.facilitator_id, group_facilitators.c.group_id)
+
+memberships = Table(
+    "memberships", metadata,
+    Column("id", Uuid, primary_key=True),  # roster's enrollment id
+    Column("group_id", Uuid, nullable=False),
+    Column("participant_id", Uuid, nullable=False),
+    Column("active_from", UTCDateTime(), nullable=False),
+    Column("active_until", UTCDateTime()),
+)
+Index("ix_memberships_group", memberships.c.group_id, memberships.c.active_from)
+Index("ix_memberships_participant", memberships.c.participant_id, memberships.c.group_id)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("group_id", Uuid, nullable=False),
+    Column("starts_at", UTCDateTime(), nullable=False),
+    # Derived from starts_at + duration but stored, so "upcoming" and status filters are SQL.
+    Column("ends_at", UTCDateTime(), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("modality", String(16), nullable=False),
+    Column("location", String(300)),
+    Column("video_room_url", String(500)),
+    Column("topic", String(200)),
+    Column("generated", Boolean, nullable=False),
+    Column("occurrence_starts_at", UTCDateTime()),
+    Column("cancelled_at", UTCDateTime()),
+    Column("cancel_reason", String(500)),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_sessions_page", sessions.c.starts_at, sessions.c.id)
+Index("ix_sessions_group_page", sessions.c.group_id, sessions.c.starts_at, sessions.c.id)
+# One session per weekly slot of a group: the database's own guard against duplicate generation.
+Index("uq_sessions_occurrence", sessions.c.group_id, sessions.c.occurrence_starts_at, unique=True)
+
+attendance = Table(
+    "attendance", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("session_id", Uuid, ForeignKey("sessions.id"), nullable=False),
+    Column("participant_id", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("minutes", Integer),
+    Column("walk_in", Boolean, nullable=False),
+    Column("joined_at", UTCDateTime()),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+)
+Index("uq_attendance_session_participant", attendance.c.session_id, attendance.c.participant_id, unique=True)
+Index("ix_attendance_participant", attendance.c.participant_id, attendance.c.session_id)
+
+# Every attendance export (court, probation, payer proof): 42 CFR Part 2 asks who got what, when, why.
+disclosures = Table(
+    "disclosures", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("participant_id", Uuid, nullable=False),
+    Column("requested_by_role", String(16), nullable=False),
+    Column("requested_by_sub", String(64), nullable=False),
+    Column("purpose", String(200), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("period_from", Date, nullable=False),
+    Column("period_to", Date, nullable=False),
+    Column("sessions_disclosed", Integer, nullable=False),
+    Column("notice", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+Index("ix_disclosures_participant_page", disclosures.c.participant_id, disclosures.c.created_at, disclosures.c.id)
+
+mapper_registry = registry(metadata=metadata)
+_mapped = False
+
+
+def start_mappers() -> None:
+    """Map the domain classes once per process (idempotent)."""
+    global _mapped
+    if _mapped:
+        return
+    mapper_registry.map_imperatively(Group, groups)
+    mapper_registry.map_imperatively(Membership, memberships)
+    # `ends_at` is a property of the domain class; its stored copy lives under another name.
+    mapper_registry.map_imperatively(Session, sessions, properties={"stored_ends_at": sessions.c.ends_at})
+    mapper_registry.map_imperatively(AttendanceRecord, attendance)
+    mapper_registry.map_imperatively(Disclosure, disclosures)
+    event.listen(Session, "before_insert", _store_ends_at)
+    event.listen(Session, "before_update", _store_ends_at)
+    _mapped = True
+
+
+def _store_ends_at(_mapper, _connection, session: Session) -> None:
+    session.stored_ends_at = session.ends_at

@@ -1,0 +1,116 @@
+"""Repositories of the read model (groups, memberships) and of disclosures, plus keyset paging.
+
+Sessions and attendance, with their scoped queries, are in session_repositories.py.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask_smorest import abort
+from sqlalchemy import Select, delete, exists, insert, literal, or_, select, tuple_
+from sqlalchemy.orm import Session as DbSession
+
+from services.sessions.adapters.orm import disclosures, group_facilitators, groups, memberships
+from services.sessions.domain.disclosure import Disclosure
+from services.sessions.domain.group import Group
+from services.sessions.domain.membership import Membership
+from shared.db import is_sqlite
+from shared.pagination import decode_cursor, encode_cursor
+
+
+def keyset_page(db: DbSession, query: Select, order_col, id_col, limit: int, cursor: str | None):
+    """shared.pagination.paginate for tables whose ids are UUIDs (the cursor carries their text)."""
+    if cursor:
+        moment, row_id = decode_cursor(cursor)
+        try:
+            row_uuid = uuid.UUID(row_id)
+        except ValueError:
+            abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
+        query = query.where(tuple_(order_col, id_col) > tuple_(literal(moment, order_col.type),
+                                                                literal(row_uuid, id_col.type)))
+    rows = list(db.scalars(query.order_by(order_col, id_col).limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, encode_cursor(getattr(last, order_col.key), str(getattr(last, id_col.key)))
+
+
+class GroupRepository:
+    def __init__(self, db: DbSession):
+        self.db = db
+
+    def get(self, group_id: uuid.UUID) -> Group | None:
+        return self.db.get(Group, group_id)
+
+    def get_for_update(self, group_id: uuid.UUID) -> Group | None:
+        """Load with a row lock so two generations for one group run one after the other.
+
+        SQLite has no row locks; there every transaction already begins IMMEDIATE (one writer).
+        """
+        query = select(Group).where(groups.c.id == group_id).execution_options(populate_existing=True)
+        if not is_sqlite(self.db.get_bind()):
+            query = query.with_for_update()
+        return self.db.scalars(query).first()
+
+    def add(self, group: Group) -> None:
+        self.db.add(group)
+        self.sync_facilitators(group)
+
+    def sync_facilitators(self, group: Group) -> None:
+        self.db.flush()
+        self.db.execute(delete(group_facilitators).where(group_facilitators.c.group_id == group.id))
+        self.db.execute(insert(group_facilitators), [
+            {"group_id": group.id, "facilitator_id": fid} for fid in dict.fromkeys(group.facilitator_ids)])
+
+    def facilitates_member(self, facilitator_id: str, participant_id: uuid.UUID) -> bool:
+        """Whether the participant has ever been a member of one of this facilitator's groups."""
+        query = select(memberships.c.id).where(
+            memberships.c.participant_id == participant_id, facilitated_by(facilitator_id, memberships.c.group_id))
+        return self.db.execute(query.limit(1)).first() is not None
+
+
+def facilitated_by(facilitator_id: str, group_id_col):
+    return exists().where(group_facilitators.c.group_id == group_id_col,
+                          group_facilitators.c.facilitator_id == facilitator_id)
+
+
+class MembershipRepository:
+    def __init__(self, db: DbSession):
+        self.db = db
+
+    def get(self, enrollment_id: uuid.UUID) -> Membership | None:
+        return self.db.get(Membership, enrollment_id)
+
+    def add(self, membership: Membership) -> None:
+        self.db.add(membership)
+
+    def for_group(self, group_id: uuid.UUID) -> list[Membership]:
+        return list(self.db.scalars(select(Membership).where(memberships.c.group_id == group_id)))
+
+    def is_active(self, participant_id: uuid.UUID, group_id: uuid.UUID, at: datetime) -> bool:
+        query = select(memberships.c.id).where(
+            memberships.c.participant_id == participant_id, memberships.c.group_id == group_id,
+            memberships.c.active_from <= at,
+            or_(memberships.c.active_until.is_(None), memberships.c.active_until > at))
+        return self.db.execute(query.limit(1)).first() is not None
+
+    def latest_timezone(self, participant_id: uuid.UUID) -> str | None:
+        """The time zone of the group the participant joined last: where their week is cut."""
+        query = (select(groups.c.timezone).join(memberships, memberships.c.group_id == groups.c.id)
+                 .where(memberships.c.participant_id == participant_id)
+                 .order_by(memberships.c.active_from.desc()).limit(1))
+        return self.db.scalars(query).first()
+
+
+class DisclosureRepository:
+    def __init__(self, db: DbSession):
+        self.db = db
+
+    def add(self, disclosure: Disclosure) -> None:
+        self.db.add(disclosure)
+
+    def page_for_participant(self, participant_id: uuid.UUID, limit: int, cursor: str | None):
+        query = select(Disclosure).where(disclosures.c.participant_id == participant_id)
+        return keyset_page(self.db, query, disclosures.c.created_at, disclosures.c.id, limit, cursor)

@@ -1,0 +1,88 @@
+"""Who may see and change what in sessions, as plain checks on a principal.
+
+Admins: everything. Facilitators: the sessions of the groups they facilitate (per the read model).
+Participants: the sessions they were expected at or walked in to, and their own records.
+Anything outside a caller's scope answers 404, not 403, as in roster: whether a given person is a
+client of the program is itself protected. A role that may never do an action gets 403.
+"""
+from __future__ import annotations
+
+import uuid
+
+from services.sessions.domain.errors import DomainError, NotFound
+from services.sessions.domain.group import Group
+from services.sessions.domain.model import Session
+from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
+from shared.auth import Principal
+
+# Roster owns groups; this service learns of them from events, a moment after they are created.
+UNKNOWN_GROUP = ("no such group here yet: a group created in roster reaches the sessions service "
+                 "within a moment, so try again shortly")
+
+
+class Forbidden(DomainError):
+    http_status = 403
+
+    def __init__(self, message: str = "your role may not do this"):
+        super().__init__(message)
+
+
+def require(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles:
+        raise Forbidden()
+
+
+def managed_group(uow: SessionsUnitOfWork, principal: Principal, group_id: uuid.UUID) -> Group:
+    """The group, if the caller runs it (an admin or one of its facilitators)."""
+    require(principal, "admin", "facilitator")
+    group = uow.groups.get(group_id)
+    if group is None or not (principal.is_admin or group.facilitated_by(principal.sub)):
+        raise NotFound(UNKNOWN_GROUP)
+    return group
+
+
+def visible_session(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.UUID,
+                    for_update: bool = False) -> Session:
+    session = uow.sessions.get_for_update(session_id) if for_update else uow.sessions.get(session_id)
+    if session is None or not _sees(uow, principal, session):
+        raise NotFound("no such session")
+    return session
+
+
+def managed_session(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.UUID,
+                    for_update: bool = False) -> Session:
+    """A session the caller may change: participants may see theirs, never change them."""
+    require(principal, "admin", "facilitator")
+    return visible_session(uow, principal, session_id, for_update)
+
+
+def _sees(uow: SessionsUnitOfWork, principal: Principal, session: Session) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.is_facilitator:
+        group = uow.groups.get(session.group_id)
+        return group is not None and group.facilitated_by(principal.sub)
+    participant_id = _as_uuid(principal.sub)
+    return participant_id is not None and uow.sessions.involves(session.id, participant_id)
+
+
+def ensure_sees_participant(uow: SessionsUnitOfWork, principal: Principal, participant_id: uuid.UUID) -> None:
+    if principal.is_admin:
+        return
+    if principal.is_participant and _as_uuid(principal.sub) == participant_id:
+        return
+    if principal.is_facilitator and uow.groups.facilitates_member(principal.sub, participant_id):
+        return
+    raise NotFound("no such participant")
+
+
+def facilitator_scope(principal: Principal) -> str | None:
+    """The facilitator id to narrow list queries to, or None for an admin."""
+    return principal.sub if principal.is_facilitator else None
+
+
+def _as_uuid(sub: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(sub)
+    except ValueError:
+        return None
