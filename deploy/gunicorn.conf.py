@@ -43,7 +43,7 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # %(U)s is the path without the query string: tokens or personal data in a query never reach the log.
 access_log_format = (
     '{"logger": "gunicorn.access", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", '
-    '"status": %(s)s, "bytes": "%(b)s", "duration_ms": %(M)s, "correlation_id": "%({x-correlation-id}i)s"}'
+    '"status": %(s)s, "bytes": "%(b)s", "duration_ms": %(M)s, "correlation_id": "%({x-correlation-id}o)s"}'
 )
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -1,14 +1,18 @@
 """Email over SMTP: turns a rendered message into a proper MIME email and hands it to the server.
 
-One connection per message keeps the adapter stateless and safe to call from any worker. The
-Message-ID comes from the notification id, so a retried send carries the same id and a mailbox (or
-a person reading var/mail/) can tell a retry from a second message.
+`send` opens one connection per message; a scheduler sending a batch uses `connection()`, which
+keeps one SMTP connection open for the whole batch (reconnecting after a failure), as a round trip
+per message is what a burst of reminders can afford, a TCP and SMTP handshake per message is not.
+The Message-ID comes from the notification id, so a retried send carries the same id and a mailbox
+(or a person reading var/mail/) can tell a retry from a second message.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+import contextlib
 import smtplib
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -67,27 +71,67 @@ class SmtpEmailSender:
 
     def send(self, to_address: str, rendered: RenderedMessage, message_id: str) -> None:
         """Deliver one email, or raise DeliveryFailed saying whether a retry can help."""
-        message = self.compose(to_address, rendered, message_id)
+        with self.connection() as connection:
+            connection.send(to_address, rendered, message_id)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator["SmtpConnection"]:
+        """One SMTP connection for many messages, opened on the first send, closed at the end."""
+        connection = SmtpConnection(self)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                smtp.send_message(message)
-        except smtplib.SMTPRecipientsRefused as error:
-            codes = sorted(code for code, _ in error.recipients.values())
-            # `from None`: the original exception's text names the refused address.
-            raise DeliveryFailed(
-                f"SMTP server refused the recipient ({codes[0]})",
-                retryable=codes[0] < 500, status=codes[0],
-            ) from None
-        except smtplib.SMTPResponseException as error:
-            raise DeliveryFailed(
-                f"SMTP server answered {error.smtp_code} ({type(error).__name__})",
-                retryable=error.smtp_code < 500, status=error.smtp_code,
-            ) from None
-        except smtplib.SMTPNotSupportedError:
-            # e.g. a non-ASCII address for a server without SMTPUTF8: retrying will not change it.
-            raise DeliveryFailed("SMTP server lacks a required extension", retryable=False) from None
+            yield connection
+        finally:
+            connection.close()
+
+
+class SmtpConnection:
+    """A lazily opened SMTP connection; after a failed send it is dropped and reopened on the next."""
+
+    def __init__(self, sender: SmtpEmailSender):
+        self.sender = sender
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, to_address: str, rendered: RenderedMessage, message_id: str) -> None:
+        message = self.sender.compose(to_address, rendered, message_id)
+        try:
+            if self._smtp is None:
+                self._smtp = smtplib.SMTP(self.sender.host, self.sender.port, timeout=self.sender.timeout)
+            self._smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as error:
-            # Refused connections, timeouts and dropped connections: the server may be back soon.
-            raise DeliveryFailed(
-                f"SMTP server unreachable ({type(error).__name__})", retryable=True,
-            ) from error
+            if isinstance(error, smtplib.SMTPRecipientsRefused):
+                self._reset()  # the server said no to this address only; the session is still good
+            else:
+                self.close()  # the session state is unknown: the next message starts a fresh one
+            failure = delivery_failure(error)
+            # Only "unreachable" keeps its cause: the other errors' texts may echo the address.
+            raise failure from (error if failure.retryable and failure.status is None else None)
+
+    def _reset(self) -> None:
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def delivery_failure(error: smtplib.SMTPException | OSError) -> DeliveryFailed:
+    """An smtplib failure as DeliveryFailed, saying whether a retry can help, without the address."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = sorted(code for code, _ in error.recipients.values())
+        return DeliveryFailed(f"SMTP server refused the recipient ({codes[0]})",
+                              retryable=codes[0] < 500, status=codes[0])
+    if isinstance(error, smtplib.SMTPResponseException):
+        return DeliveryFailed(f"SMTP server answered {error.smtp_code} ({type(error).__name__})",
+                              retryable=error.smtp_code < 500, status=error.smtp_code)
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        # e.g. a non-ASCII address for a server without SMTPUTF8: retrying will not change it.
+        return DeliveryFailed("SMTP server lacks a required extension", retryable=False)
+    # Refused connections, timeouts and dropped connections: the server may be back soon.
+    return DeliveryFailed(f"SMTP server unreachable ({type(error).__name__})", retryable=True)

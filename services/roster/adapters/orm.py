@@ -6,7 +6,8 @@ from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer,
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
 
-from services.roster.domain.model import Enrollment, Facilitator, Group, Participant
+from services.roster.domain.model import Enrollment, Group
+from services.roster.domain.people import Facilitator, Participant
 from services.roster.domain.schedule import WeeklySchedule
 from shared.db import UTCDateTime
 from shared.messaging.tables import define_messaging_tables

@@ -5,7 +5,8 @@ from sqlalchemy import and_, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from services.roster.adapters.orm import enrollments, group_facilitators, groups, participants
-from services.roster.domain.model import Enrollment, Facilitator, Group, Participant
+from services.roster.domain.model import Enrollment, Group
+from services.roster.domain.people import Facilitator, Participant
 from shared.db import is_sqlite
 from shared.pagination import paginate
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from services.roster.domain.schedule import clock_text
 
 if TYPE_CHECKING:
-    from services.roster.domain.model import Enrollment, Facilitator, Group, Participant
+    from services.roster.domain.model import Enrollment, Group
+    from services.roster.domain.people import Facilitator, Participant
 
 
 def utc_text(moment: datetime) -> str:

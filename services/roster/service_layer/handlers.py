@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.roster.domain.errors import Conflict, NotFound, ValidationFailed
-from services.roster.domain.model import Facilitator, Group, Participant
+from services.roster.domain.model import Group
+from services.roster.domain.people import Facilitator, Participant
 from services.roster.service_layer.access import (Forbidden, ensure_manages_group, ensure_sees_participant,
                                                   may_manage_group, require)
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork

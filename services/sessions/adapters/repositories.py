@@ -96,6 +96,12 @@ class MembershipRepository:
             or_(memberships.c.active_until.is_(None), memberships.c.active_until > at))
         return self.db.execute(query.limit(1)).first() is not None
 
+    def active_groups(self, participant_id: uuid.UUID, at: datetime) -> set[uuid.UUID]:
+        query = select(memberships.c.group_id).where(
+            memberships.c.participant_id == participant_id, memberships.c.active_from <= at,
+            or_(memberships.c.active_until.is_(None), memberships.c.active_until > at))
+        return set(self.db.scalars(query))
+
     def latest_timezone(self, participant_id: uuid.UUID) -> str | None:
         """The time zone of the group the participant joined last: where their week is cut."""
         query = (select(groups.c.timezone).join(memberships, memberships.c.group_id == groups.c.id)

@@ -71,8 +71,10 @@ class SessionRepository:
         return list(self.db.scalars(query))
 
     def page(self, limit: int, cursor: str | None, *, now: datetime, group_id=None, starts_from=None,
-             starts_before=None, status=None, facilitator_id=None, participant_id=None):
+             starts_before=None, status=None, facilitator_id=None, participant_id=None, upcoming=False):
         query = select(Session)
+        if upcoming:
+            query = query.where(sessions.c.ends_at > now)
         if group_id:
             query = query.where(sessions.c.group_id == group_id)
         if starts_from:

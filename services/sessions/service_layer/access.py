@@ -62,14 +62,14 @@ def _sees(uow: SessionsUnitOfWork, principal: Principal, session: Session) -> bo
     if principal.is_facilitator:
         group = uow.groups.get(session.group_id)
         return group is not None and group.facilitated_by(principal.sub)
-    participant_id = _as_uuid(principal.sub)
+    participant_id = as_uuid(principal.sub)
     return participant_id is not None and uow.sessions.involves(session.id, participant_id)
 
 
 def ensure_sees_participant(uow: SessionsUnitOfWork, principal: Principal, participant_id: uuid.UUID) -> None:
     if principal.is_admin:
         return
-    if principal.is_participant and _as_uuid(principal.sub) == participant_id:
+    if principal.is_participant and as_uuid(principal.sub) == participant_id:
         return
     if principal.is_facilitator and uow.groups.facilitates_member(principal.sub, participant_id):
         return
@@ -81,8 +81,9 @@ def facilitator_scope(principal: Principal) -> str | None:
     return principal.sub if principal.is_facilitator else None
 
 
-def _as_uuid(sub: str) -> uuid.UUID | None:
+def as_uuid(text: str | None) -> uuid.UUID | None:
+    """A principal's `sub` or a filter as a UUID; None when absent or not one (matches nothing)."""
     try:
-        return uuid.UUID(sub)
+        return uuid.UUID(text) if text else None
     except ValueError:
         return None

@@ -10,7 +10,10 @@ from services.sessions.domain.errors import Conflict
 from services.sessions.domain.group import Group
 from services.sessions.domain.model import Session, schedule_session, video_room_url
 from services.sessions.domain.schedule import missing_occurrences
-from services.sessions.service_layer.access import managed_group, managed_session, visible_session
+from services.sessions.adapters.links import LinkSigner
+from services.sessions.service_layer.access import (as_uuid, facilitator_scope, managed_group, managed_session,
+                                                    visible_session)
+from services.sessions.service_layer.join import JoinLink, joins_for
 from services.sessions.service_layer.options import SessionsOptions
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
 from shared.auth import Principal
@@ -61,9 +64,30 @@ def generate(uow: SessionsUnitOfWork, principal: Principal, group_id: uuid.UUID,
         return created, len(slots) - len(missing)
 
 
-def get_session(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.UUID) -> Session:
+def get_session(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.UUID, links: LinkSigner,
+                now: datetime) -> tuple[Session, JoinLink | None]:
+    """The session, and for a participant their own join link when it can still be used."""
     with uow:
-        return visible_session(uow, principal, session_id)
+        session = visible_session(uow, principal, session_id)
+        if not principal.is_participant:
+            return session, None
+        return session, joins_for(uow, uuid.UUID(principal.sub), [session], links, now).get(session.id)
+
+
+def list_sessions(uow: SessionsUnitOfWork, principal: Principal, args: dict[str, Any], links: LinkSigner,
+                  now: datetime):
+    """(sessions, cursor, participant's links): all for admins, their groups' for facilitators,
+    their own for participants."""
+    participant_id = as_uuid(principal.sub) if principal.is_participant else None
+    if principal.is_participant and participant_id is None:
+        return [], None, {}
+    with uow:
+        items, cursor = uow.sessions.page(
+            args["limit"], args["cursor"], now=now, group_id=as_uuid(args.get("group_id")),
+            starts_from=args.get("from_"), starts_before=args.get("to"), status=args.get("status"),
+            facilitator_id=facilitator_scope(principal), participant_id=participant_id)
+        joins = joins_for(uow, participant_id, items, links, now) if participant_id else {}
+        return items, cursor, joins
 
 
 def reschedule(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.UUID, starts_at: datetime,

@@ -54,7 +54,7 @@ class BoundQueue:
 def test_the_event_is_written_in_the_same_transaction_as_the_change(settings_for):
     context = build_context(settings_for("roster"))
     with unit_of_work(context) as uow:
-        from services.roster.domain.model import Participant
+        from services.roster.domain.people import Participant
         from datetime import UTC, datetime
         participant, events = Participant.register(**participant_data(1), now=datetime.now(UTC))
         uow.participants.add(participant)

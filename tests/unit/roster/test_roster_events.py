@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from services.roster.domain.events import (
     EVENT_TYPES, EnrollmentActivated, EnrollmentWaitlisted, Event, GroupCreated, utc_text)
-from services.roster.domain.model import Facilitator, Group, Participant
+from services.roster.domain.model import Group
+from services.roster.domain.people import Facilitator, Participant
 from shared.events.catalogue import CATALOGUE
 
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)

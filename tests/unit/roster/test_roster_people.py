@@ -6,7 +6,7 @@ import pytest
 
 from services.roster.domain.errors import Conflict, ValidationFailed
 from services.roster.domain.events import FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated
-from services.roster.domain.model import Facilitator, Participant
+from services.roster.domain.people import Facilitator, Participant
 
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 LATER = NOW + timedelta(days=1)
