@@ -116,10 +116,33 @@ class ReadModels:
                  .where(memberships.c.group_id == group_id, member_condition()))
         return sorted(self.session.scalars(query))
 
-    def upcoming_sessions(self, group_id: str, after: datetime) -> list[SessionFacts]:
+    def upcoming_sessions(self, group_id: str, after: datetime, limit: int | None = None) -> list[SessionFacts]:
         query = (select(sessions).where(sessions.c.group_id == group_id, sessions.c.status == "scheduled",
-                                        sessions.c.starts_at > after).order_by(sessions.c.starts_at))
+                                        sessions.c.starts_at > after).order_by(sessions.c.starts_at).limit(limit))
         return [to_session(row) for row in self.session.execute(query)]
+
+    # --- what the scheduler needs for a batch, in a few queries ---------------------------------------
+    def sessions(self, ids: set[str]) -> dict[str, SessionFacts]:
+        if not ids:
+            return {}
+        return {row.id: to_session(row) for row in self.session.execute(select(sessions).where(sessions.c.id.in_(ids)))}
+
+    def groups(self, ids: set[str]) -> dict[str, Group]:
+        if not ids:
+            return {}
+        return {row.id: to_group(row) for row in self.session.execute(select(groups).where(groups.c.id.in_(ids)))}
+
+    def current_memberships(self, participant_ids: set[str]) -> set[tuple[str, str]]:
+        """(group_id, participant_id) of the enrollments of these participants that are active now."""
+        if not participant_ids:
+            return set()
+        query = select(memberships.c.group_id, memberships.c.participant_id).where(
+            memberships.c.participant_id.in_(participant_ids), member_condition())
+        return {(row.group_id, row.participant_id) for row in self.session.execute(query)}
+
+    def next_session(self, group_id: str, after: datetime) -> SessionFacts | None:
+        upcoming = self.upcoming_sessions(group_id, after, limit=1)
+        return upcoming[0] if upcoming else None
 
     def facilitates(self, facilitator_id: str, group_id: str) -> bool:
         query = select(group_facilitators.c.group_id).where(

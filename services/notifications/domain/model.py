@@ -41,6 +41,7 @@ class Reason(StrEnum):
     NO_LOCATION = "no_location"
     DELIVERY_FAILED = "delivery_failed"
     MESSAGE_TOO_LONG = "message_too_long"
+    RENDER_FAILED = "render_failed"
 
 
 @dataclass(frozen=True)

@@ -55,9 +55,10 @@ class TooEarly(JoinRefused):
 
     http_status = 403
 
-    def __init__(self, valid_from: datetime) -> None:
+    def __init__(self, valid_from: datetime, timezone: str | None = None) -> None:
         super().__init__("This session's room is not open yet.")
         self.valid_from = valid_from
+        self.timezone = timezone  # where the group meets, so the page can show a local time
 
 
 class Expired(JoinRefused):

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from services.sessions.adapters.links import LinkSigner
 from services.sessions.domain.attendance import record_join
-from services.sessions.domain.errors import Conflict, DomainError
+from services.sessions.domain.errors import Conflict, DomainError, TooEarly
 from services.sessions.domain.join_window import check_join, join_window
 from services.sessions.domain.membership import expected_participants, is_active_member
 from services.sessions.domain.model import Session
@@ -91,7 +91,11 @@ def follow_join_link(uow: SessionsUnitOfWork, links: LinkSigner, token: str, gra
         if session is None:
             raise UnknownLink()
         active = uow.memberships.is_active(participant_id, session.group_id, now)
-        outcome = check_join(session, now, active, grace_minutes)
+        try:
+            outcome = check_join(session, now, active, grace_minutes)
+        except TooEarly as early:
+            group = uow.groups.get(session.group_id)
+            raise TooEarly(early.valid_from, group.timezone if group else None) from None
         if record:
             existing = uow.attendance.get(session.id, participant_id)
             attendance, event = record_join(session, participant_id, outcome, now, existing)

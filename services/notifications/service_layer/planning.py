@@ -1,0 +1,78 @@
+"""Planning notifications: which rows an event or a session puts in the log.
+
+A row per recipient and channel, keyed so that planning the same thing twice adds nothing: the
+source event's id for one-off messages, the session and slot for reminders. Channels are the
+recipient's as known now (all of them if the recipient is not known yet); whether each row really
+goes out is decided when it falls due (domain/dispatch.py).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.notifications.adapters.notification_log import new_row
+from services.notifications.domain.messages import MessageKind
+from services.notifications.domain.model import ALL_CHANNELS, FACILITATOR_CHANNELS, Recipient, Session
+from services.notifications.domain.reminders import reminder_kind, reminder_slots
+from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
+
+
+class GroupNotKnownYet(Exception):
+    """The group's roster event has not arrived yet: the consumer retries the event shortly."""
+
+
+def channels_for(recipient: Recipient | None, recipient_kind: str) -> tuple[str, ...]:
+    if recipient_kind == "facilitator":
+        return tuple(str(c) for c in FACILITATOR_CHANNELS)
+    if recipient is None:
+        return tuple(str(c) for c in ALL_CHANNELS)
+    return tuple(c for c in recipient.channels if c in ALL_CHANNELS)
+
+
+def notify(uow: NotificationsUnitOfWork, recipient_ids: list[str], recipient_kind: str, kind: MessageKind,
+           event_id: str, now: datetime, *, group_id: str | None, session_id: str | None = None,
+           urgent: bool = False, params: dict[str, Any] | None = None) -> None:
+    """One message from one event to each recipient, on each of their channels, due now."""
+    known = uow.read_models.recipients(set(recipient_ids))
+    uow.log.add([
+        new_row(recipient_id=rid, recipient_kind=recipient_kind, channel=channel, kind=kind,
+                dedupe_key=f"event:{event_id}", due_at=now, now=now, group_id=group_id,
+                session_id=session_id, event_id=event_id, urgent=urgent, params=params)
+        for rid in dict.fromkeys(recipient_ids) for channel in channels_for(known.get(rid), recipient_kind)])
+
+
+def slot_keys(session: Session, offsets: list[timedelta], now: datetime) -> dict[str, datetime]:
+    """dedupe key -> due time of each reminder still to send for the session."""
+    return {f"reminder:{session.id}:{slot.key.removeprefix('reminder:')}": slot.due_at
+            for slot in reminder_slots(session.starts_at, offsets, now)}
+
+
+def add_reminders(uow: NotificationsUnitOfWork, session: Session, participant_ids: list[str],
+                  offsets: list[timedelta], now: datetime) -> None:
+    """Reminder rows for these members of the session's group, per slot still ahead."""
+    if session.cancelled or not participant_ids:
+        return
+    due_by_key = slot_keys(session, offsets, now)
+    kind = reminder_kind(session.modality)
+    known = uow.read_models.recipients(set(participant_ids))
+    uow.log.add([
+        new_row(recipient_id=pid, recipient_kind="participant", channel=channel, kind=kind, dedupe_key=key,
+                due_at=due, now=now, group_id=session.group_id, session_id=session.id)
+        for pid in participant_ids for channel in channels_for(known.get(pid), "participant")
+        for key, due in due_by_key.items()])
+
+
+def move_reminders(uow: NotificationsUnitOfWork, session: Session, offsets: list[timedelta],
+                   now: datetime) -> None:
+    """After a reschedule: pending reminders take the new times, then missing slots are added."""
+    if session.cancelled:
+        return
+    uow.log.move_reminders(session.id, slot_keys(session, offsets, now), reminder_kind(session.modality), now)
+    add_reminders(uow, session, uow.read_models.active_members(session.group_id), offsets, now)
+
+
+def facilitators_of(uow: NotificationsUnitOfWork, group_id: str) -> list[str]:
+    group = uow.read_models.group(group_id)
+    if group is None:
+        raise GroupNotKnownYet(f"group {group_id} is not known yet")
+    return list(group.facilitator_ids)

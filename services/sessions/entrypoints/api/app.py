@@ -1,0 +1,29 @@
+"""The sessions API's application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from services.sessions.bootstrap import build_context
+from services.sessions.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
+from services.sessions.entrypoints.api import views_attendance, views_join, views_participants, views_sessions
+from services.sessions.service_layer.access import Forbidden
+from shared.config import Settings
+from shared.logging import configure_logging
+from shared.web.app import create_base_app
+
+DESCRIPTION = """Sessions, attendance and personal join links of IOP groups.
+
+Groups and memberships come from roster's events (a read model): a group created in roster is known
+here a moment later, and until then its sessions endpoints answer 404. Every change is published as a
+`sessions.*` event through the transactional outbox. `GET /join/<token>` and the signed calendar feed
+URL need no bearer token: the signed link is the credential."""
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    context = build_context(settings)
+    configure_logging("sessions", context.settings.log_level)
+    app, api = create_base_app(context, "Sessions API", DESCRIPTION, {
+        ValidationFailed: 422, Conflict: 409, NotFound: 404, Forbidden: 403, DomainError: 400})
+    for module in (views_sessions, views_attendance, views_participants, views_join):
+        api.register_blueprint(module.blp)
+    return app

@@ -1,0 +1,44 @@
+"""`GET /join/<token>`: a participant's personal link into a virtual or hybrid session.
+
+No bearer token: the signed link is the credential. A valid link records the join and redirects
+(302) to the video room; anything else gets a small human-readable page with 403, 404 or 410.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import redirect, request
+from flask_smorest import Blueprint
+
+from services.sessions import bootstrap
+from services.sessions.bootstrap import links, options, unit_of_work
+from services.sessions.domain.errors import DomainError
+from services.sessions.entrypoints.api.pages import page, refusal_page
+from services.sessions.service_layer.join import follow_join_link
+from shared.auth import public
+
+log = logging.getLogger(__name__)
+blp = Blueprint("join", __name__, description="Personal join links (no bearer token: the link is the credential)")
+
+
+@blp.route("/join/<token>")
+@blp.doc(security=[], responses={
+    "302": {"description": "Join recorded (present or late); redirect to the video room"},
+    "403": {"description": "Too early, or revoked (enrollment ended, session cancelled, now in person)"},
+    "404": {"description": "Forged, garbled or unknown link"},
+    "410": {"description": "The session has ended"}})
+@public
+def join(token: str):
+    """Open the room from 15 minutes before the start until the end, recording the join."""
+    # HEAD is what link previewers send; it must not mark anyone present.
+    record = request.method != "HEAD"
+    try:
+        session, outcome = follow_join_link(unit_of_work(), links(), token, options().join_grace_minutes,
+                                            bootstrap.now(), record=record)
+    except DomainError as refused:
+        return refusal_page(refused)
+    except Exception:  # noqa: BLE001 - a person is reading this: a page, never a stack trace
+        log.exception("join link failed", extra={"path": "/join"})
+        return page(500, "Something went wrong", "Please try the link again in a minute.")
+    log.info("participant joined", extra={"session_id": str(session.id), "status": outcome})
+    return redirect(session.video_room_url, code=302)

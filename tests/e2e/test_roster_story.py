@@ -1,0 +1,113 @@
+"""The roster as ops run it: gunicorn and the relay as real processes on PostgreSQL and the real
+RabbitMQ; every step is checked over HTTP and on the `iop.events` exchange."""
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pika
+import pytest
+import requests
+
+from tests.support.processes import Platform, free_port
+from tests.support.tokens import TEST_SECRET, bearer
+from tests.support.workers import wait_for
+
+pytestmark = pytest.mark.e2e
+ADMIN = bearer("admin", str(uuid.uuid4()))
+
+
+@pytest.fixture
+def roster(databases, amqp_url, tmp_path):
+    events = EventTap(amqp_url)
+    platform = Platform(tmp_path, {"APP_ENV": "test", "JWT_SECRET": TEST_SECRET, "AMQP_URL": amqp_url,
+                                   "DATABASE_URL": databases.new("postgresql", "roster"), "WEB_CONCURRENCY": "2"})
+    try:
+        url = platform.api("roster", "roster", free_port())
+        platform.worker("roster-relay", "services.roster.entrypoints.relay")
+        yield url, events
+    finally:
+        platform.stop_all()
+        events.close()
+
+
+class EventTap:
+    """A queue of our own bound to every roster event."""
+
+    def __init__(self, amqp_url: str):
+        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare("iop.events", "topic", durable=True)
+        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
+        self.channel.queue_bind(self.queue, "iop.events", "roster.#")
+        self.seen: list[tuple[str, dict]] = []
+
+    def drain(self) -> list[tuple[str, dict]]:
+        while True:
+            method, _, body = self.channel.basic_get(self.queue, auto_ack=True)
+            if method is None:
+                return self.seen
+            self.seen.append((method.routing_key, json.loads(body)))
+
+    def of_type(self, event_type: str) -> list[dict]:
+        return [e for key, e in self.drain() if key == event_type]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def post(url, path, body):
+    return requests.post(f"{url}{path}", json=body, headers=ADMIN, timeout=30)
+
+
+def new_participant(url):
+    return post(url, "/v1/participants", {"preferred_name": "Sam", "timezone": "America/Chicago",
+                                          "email": f"{uuid.uuid4().hex[:10]}@mail.example"}).json()["id"]
+
+
+def new_group(url, kind):
+    lead = post(url, "/v1/facilitators", {"name": "Lead", "email": f"{uuid.uuid4().hex[:8]}@clinic.example"}).json()
+    return post(url, "/v1/groups", {
+        "name": "Evening", "kind": kind, "modality": "virtual", "facilitator_ids": [lead["id"]],
+        "schedule": {"weekdays": ["tue"], "start_time": "18:00", "duration_minutes": 180,
+                     "timezone": "America/Chicago"}, "starts_on": "2030-01-01"}).json()
+
+
+def test_waitlist_and_promotion_with_their_events(roster):
+    url, events = roster
+    group = new_group(url, "process")
+    enrollments = [post(url, f"/v1/groups/{group['id']}/enrollments", {"participant_id": new_participant(url)}).json()
+                   for _ in range(16)]
+    assert [e["status"] for e in enrollments].count("active") == 10
+    assert [e["waitlist_position"] for e in enrollments if e["status"] == "waitlisted"] == [1, 2, 3, 4, 5, 6]
+    ended = post(url, f"/v1/groups/{group['id']}/enrollments/{enrollments[0]['id']}/end", {"reason": "completed"})
+    assert ended.status_code == 200
+
+    activated = wait_for(lambda: len(events.of_type("roster.enrollment.activated")) == 11
+                         and events.of_type("roster.enrollment.activated"), timeout=15)
+    waitlisted = events.of_type("roster.enrollment.waitlisted")
+    assert sorted(e["data"]["position"] for e in waitlisted) == [1, 2, 3, 4, 5, 6]
+    promoted = [e for e in activated if e["data"]["from_waitlist"]]
+    assert [e["data"]["enrollment_id"] for e in promoted] == [enrollments[10]["id"]]
+    ended_events = wait_for(lambda: events.of_type("roster.enrollment.ended"))
+    assert ended_events[0]["data"]["reason"] == "completed"
+    for event in activated + waitlisted:
+        assert set(event) == {"id", "type", "version", "occurred_at", "producer", "correlation_id", "data"}
+        assert event["producer"] == "roster" and event["correlation_id"]
+        assert not {"email", "preferred_name", "phone"} & set(event["data"])
+
+
+def test_forty_concurrent_requests_leave_exactly_fifteen_active(roster):
+    url, events = roster
+    group = new_group(url, "psychoeducation")
+    people = [new_participant(url) for _ in range(40)]
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        responses = list(pool.map(
+            lambda pid: post(url, f"/v1/groups/{group['id']}/enrollments", {"participant_id": pid}), people))
+    assert [r.status_code for r in responses] == [201] * 40
+    assert sum(r.json()["status"] == "active" for r in responses) == 15
+    shown = requests.get(f"{url}/v1/groups/{group['id']}", headers=ADMIN, timeout=10).json()
+    assert (shown["active_count"], shown["waitlist_count"], shown["status"]) == (15, 25, "full")
+    wait_for(lambda: len(events.of_type("roster.enrollment.activated")) >= 15, timeout=15)
+    assert len(events.of_type("roster.enrollment.activated")) == 15
