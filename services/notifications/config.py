@@ -6,7 +6,8 @@
     SESSIONS_PUBLIC_URL (http://localhost:8002): the base of personal join links
     JOIN_LINK_SECRET (JWT_SECRET): must equal the sessions service's, which checks the links
     REMINDER_OFFSETS (24h,1h)
-    SCHEDULER_BATCH_SIZE (500), SCHEDULER_IDLE_POLL_SECONDS (0.05), SCHEDULER_LEASE_SECONDS (600)
+    SCHEDULER_BATCH_SIZE (500), SCHEDULER_IDLE_POLL_SECONDS (0.05), SCHEDULER_LEASE_SECONDS (600),
+    SCHEDULER_SEND_LANES (4): parallel SMTP connections (and SMS sessions) per scheduler
     NOTIFY_MAX_ATTEMPTS (10), NOTIFY_RETRY_BASE_SECONDS (10), NOTIFY_RETRY_MAX_SECONDS (600)
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ class NotificationSettings:
     batch_size: int
     idle_poll: float
     lease: timedelta
+    send_lanes: int
     max_attempts: int
     retry_base: float
     retry_max: float
@@ -56,6 +58,7 @@ class NotificationSettings:
                 batch_size=int(get("SCHEDULER_BATCH_SIZE", "500")),
                 idle_poll=float(get("SCHEDULER_IDLE_POLL_SECONDS", "0.05")),
                 lease=timedelta(seconds=float(get("SCHEDULER_LEASE_SECONDS", "600"))),
+                send_lanes=int(get("SCHEDULER_SEND_LANES", "4")),
                 max_attempts=int(get("NOTIFY_MAX_ATTEMPTS", "10")),
                 retry_base=float(get("NOTIFY_RETRY_BASE_SECONDS", "10")),
                 retry_max=float(get("NOTIFY_RETRY_MAX_SECONDS", "600")),

@@ -50,8 +50,9 @@ class EventTap:
                 return self.seen
             self.seen.append((method.routing_key, json.loads(body)))
 
-    def of_type(self, event_type: str) -> list[dict]:
-        return [e for key, e in self.drain() if key == event_type]
+    def of_type(self, event_type: str, group_id: str) -> list[dict]:
+        """This test's events only: other runs may publish on the same broker meanwhile."""
+        return [e for key, e in self.drain() if key == event_type and e["data"].get("group_id") == group_id]
 
     def close(self) -> None:
         self.connection.close()
@@ -84,13 +85,14 @@ def test_waitlist_and_promotion_with_their_events(roster):
     ended = post(url, f"/v1/groups/{group['id']}/enrollments/{enrollments[0]['id']}/end", {"reason": "completed"})
     assert ended.status_code == 200
 
-    activated = wait_for(lambda: len(events.of_type("roster.enrollment.activated")) == 11
-                         and events.of_type("roster.enrollment.activated"), timeout=15)
-    waitlisted = events.of_type("roster.enrollment.waitlisted")
+    gid = group["id"]
+    activated = wait_for(lambda: len(events.of_type("roster.enrollment.activated", gid)) == 11
+                         and events.of_type("roster.enrollment.activated", gid), timeout=30)
+    waitlisted = events.of_type("roster.enrollment.waitlisted", gid)
     assert sorted(e["data"]["position"] for e in waitlisted) == [1, 2, 3, 4, 5, 6]
     promoted = [e for e in activated if e["data"]["from_waitlist"]]
     assert [e["data"]["enrollment_id"] for e in promoted] == [enrollments[10]["id"]]
-    ended_events = wait_for(lambda: events.of_type("roster.enrollment.ended"))
+    ended_events = wait_for(lambda: events.of_type("roster.enrollment.ended", gid))
     assert ended_events[0]["data"]["reason"] == "completed"
     for event in activated + waitlisted:
         assert set(event) == {"id", "type", "version", "occurred_at", "producer", "correlation_id", "data"}
@@ -109,5 +111,5 @@ def test_forty_concurrent_requests_leave_exactly_fifteen_active(roster):
     assert sum(r.json()["status"] == "active" for r in responses) == 15
     shown = requests.get(f"{url}/v1/groups/{group['id']}", headers=ADMIN, timeout=10).json()
     assert (shown["active_count"], shown["waitlist_count"], shown["status"]) == (15, 25, "full")
-    wait_for(lambda: len(events.of_type("roster.enrollment.activated")) >= 15, timeout=15)
-    assert len(events.of_type("roster.enrollment.activated")) == 15
+    wait_for(lambda: len(events.of_type("roster.enrollment.activated", group["id"])) >= 15, timeout=30)
+    assert len(events.of_type("roster.enrollment.activated", group["id"])) == 15

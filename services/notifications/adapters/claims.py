@@ -26,13 +26,13 @@ class Outcome:
     """What to write back for one claimed notification."""
 
     id: str
+    kind: str
     status: str
     next_attempt_at: datetime
     attempts: int
     reason: str | None = None
     sent_at: datetime | None = None
     last_error: str | None = None
-    kind: str | None = None
     title: str | None = None
     body: str | None = None
 
@@ -75,14 +75,13 @@ _RECORD = (update(notifications)
                    claim_token=None))
 
 
-def record(session_factory: sessionmaker[Session], token: str, outcomes: list[Outcome], now: datetime,
-           kinds: dict[str, str]) -> None:
+def record(session_factory: sessionmaker[Session], token: str, outcomes: list[Outcome], now: datetime) -> None:
     """Write the outcomes of a batch in one transaction (one executemany)."""
     if not outcomes:
         return
     params = [{"b_id": o.id, "b_token": token, "b_status": o.status, "b_reason": o.reason,
                "b_next": o.next_attempt_at, "b_attempts": o.attempts, "b_sent_at": o.sent_at,
-               "b_error": o.last_error, "b_kind": o.kind or kinds[o.id], "b_title": o.title,
+               "b_error": o.last_error, "b_kind": o.kind, "b_title": o.title,
                "b_body": o.body, "b_now": now} for o in outcomes]
     with session_factory() as session:
         session.connection().execute(_RECORD, params)

@@ -18,6 +18,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from services.notifications.adapters import mime
 from services.notifications.adapters.delivery import DeliveryFailed
 from services.notifications.domain.messages import SENDER_NAME, RenderedMessage
 
@@ -69,6 +70,19 @@ class SmtpEmailSender:
             message.add_alternative(rendered.html, subtype="html", charset="utf-8")
         return message
 
+    def wire_bytes(self, to_address: str, rendered: RenderedMessage, message_id: str) -> bytes | None:
+        """The same email as `compose` gives, written by the fast path; None if it needs `compose`."""
+        if not rendered.subject:
+            raise ValueError("an email needs a subject")
+        try:
+            return mime.build(sender_name=self.sender_name, sender_address=self.sender_address,
+                              to_address=to_address, subject=rendered.subject,
+                              date=format_datetime(datetime.now(timezone.utc), usegmt=True),
+                              message_id=message_id_for(message_id, self.sender_address),
+                              text=rendered.text, html=rendered.html)
+        except mime.NeedsEmailPackage:
+            return None
+
     def send(self, to_address: str, rendered: RenderedMessage, message_id: str) -> None:
         """Deliver one email, or raise DeliveryFailed saying whether a retry can help."""
         with self.connection() as connection:
@@ -92,11 +106,16 @@ class SmtpConnection:
         self._smtp: smtplib.SMTP | None = None
 
     def send(self, to_address: str, rendered: RenderedMessage, message_id: str) -> None:
-        message = self.sender.compose(to_address, rendered, message_id)
+        message, wire = None, self.sender.wire_bytes(to_address, rendered, message_id)
+        if wire is None:
+            message = self.sender.compose(to_address, rendered, message_id)
         try:
             if self._smtp is None:
                 self._smtp = smtplib.SMTP(self.sender.host, self.sender.port, timeout=self.sender.timeout)
-            self._smtp.send_message(message)
+            if wire is not None:
+                self._smtp.sendmail(self.sender.sender_address, [to_address], wire)
+            else:
+                self._smtp.send_message(message)
         except (smtplib.SMTPException, OSError) as error:
             if isinstance(error, smtplib.SMTPRecipientsRefused):
                 self._reset()  # the server said no to this address only; the session is still good

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters.orm import attendance, memberships, sessions
@@ -20,12 +20,14 @@ from shared.db import is_sqlite
 
 
 def expected_or_walk_in(participant_id: uuid.UUID):
-    member = exists().where(
+    # Correlated on sessions only: callers may also join attendance in the outer query.
+    member = select(memberships.c.id).where(
         memberships.c.group_id == sessions.c.group_id, memberships.c.participant_id == participant_id,
         memberships.c.active_from <= sessions.c.starts_at,
         or_(memberships.c.active_until.is_(None), memberships.c.active_until > sessions.c.starts_at))
-    walk_in = exists().where(attendance.c.session_id == sessions.c.id, attendance.c.participant_id == participant_id)
-    return or_(member, walk_in)
+    walk_in = select(attendance.c.id).where(attendance.c.session_id == sessions.c.id,
+                                            attendance.c.participant_id == participant_id)
+    return or_(member.correlate(sessions).exists(), walk_in.correlate(sessions).exists())
 
 
 def status_condition(status: str, now: datetime):

@@ -136,9 +136,10 @@ def export_attendance(uow: SessionsUnitOfWork, principal: Principal, participant
     """The attendance record for a period, logged as a disclosure in the same transaction."""
     with uow:
         ensure_sees_participant(uow, principal, participant_id)
-        summary = _summary(uow, participant_id, data["from"], data["to"], data.get("timezone"), minimum_hours, now)
+        period = (data["from_"], data["to"])
+        summary = _summary(uow, participant_id, *period, data.get("timezone"), minimum_hours, now)
         disclosure = record_disclosure(participant_id, (principal.role, principal.sub[:64]), data["purpose"],
-                                       data["recipient"], (data["from"], data["to"]), len(summary.sessions), now)
+                                       data["recipient"], period, len(summary.sessions), now)
         uow.disclosures.add(disclosure)
         uow.commit()
         return disclosure, summary

@@ -6,11 +6,11 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
+from services.sessions.adapters.links import LinkSigner
 from services.sessions.domain.errors import Conflict
 from services.sessions.domain.group import Group
 from services.sessions.domain.model import Session, schedule_session, video_room_url
 from services.sessions.domain.schedule import missing_occurrences
-from services.sessions.adapters.links import LinkSigner
 from services.sessions.service_layer.access import (as_uuid, facilitator_scope, managed_group, managed_session,
                                                     visible_session)
 from services.sessions.service_layer.join import JoinLink, joins_for

@@ -40,8 +40,9 @@ def local_time(moment: datetime, timezone: str | None) -> str:
 
 def refusal_page(refused: DomainError) -> Response:
     if isinstance(refused, TooEarly):
+        opens = local_time(refused.valid_from, refused.timezone)
         return page(refused.http_status, "Not open yet",
-                    f"The room opens 15 minutes before the session, at {local_time(refused.valid_from, refused.timezone)}.",
+                    f"The room opens 15 minutes before the session, at {opens}.",
                     "Please use the same link again then.")
     if isinstance(refused, Expired):
         return page(refused.http_status, "This session has ended",

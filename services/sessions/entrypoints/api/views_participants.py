@@ -77,7 +77,9 @@ class ParticipantAttendanceExports(MethodView):
         return {"items": [disclosure_view(d) for d in items], "next_cursor": cursor}
 
 
-@blp.route("/participants/<participant_id>/calendar.ics")
+@blp.route("/participants/<participant_id>/calendar.ics", parameters=[{
+    "in": "query", "name": "token", "required": False, "schema": {"type": "string"},
+    "description": "The signed feed token of `calendar_url`, instead of a bearer token."}])
 @blp.doc(security=[{"bearerAuth": []}, {}], responses={"200": {
     "description": "iCalendar feed", "content": {"text/calendar": {"schema": {"type": "string"}}}}})
 @public
