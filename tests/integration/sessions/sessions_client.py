@@ -27,6 +27,16 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
+def monday(weeks_ago: int) -> date:
+    """The Monday `weeks_ago` weeks before this week's: that week's sessions are over, whatever today is."""
+    today = now().date()
+    return today - timedelta(days=today.weekday() + 7 * weeks_ago)
+
+
+def midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+
+
 def as_facilitator(facilitator_id: str) -> dict:
     return bearer("facilitator", facilitator_id)
 
@@ -75,8 +85,8 @@ class SessionsClient:
         assert r.status_code == expect, r.json
         return r.json
 
-    def generate(self, group_id: str, from_: str, to: str, headers=ADMIN) -> dict:
-        r = self.http.post(f"/v1/groups/{group_id}/sessions/generate", json={"from": from_, "to": to},
+    def generate(self, group_id: str, from_: str | date, to: str | date, headers=ADMIN) -> dict:
+        r = self.http.post(f"/v1/groups/{group_id}/sessions/generate", json={"from": str(from_), "to": str(to)},
                            headers=headers)
         assert r.status_code == 200, r.json
         return r.json

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.integration.sessions.sessions_client import (ADMIN, SessionsClient, as_facilitator, as_participant,
-                                                        now, utc)
+                                                        midnight, monday, now)
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def two_groups(settings_for):
     for name in ("one", "two"):
         lead = str(uuid.uuid4())
         gid = clinic.group([lead], modality="virtual")["group_id"]
-        pid = clinic.enroll(gid, utc(2026, 10, 1))["participant_id"]
+        pid = clinic.enroll(gid, midnight(monday(5)))["participant_id"]
         session = clinic.schedule(gid, now() + timedelta(days=1))
         people[name] = {"lead": as_facilitator(lead), "me": as_participant(pid), "pid": pid, "gid": gid,
                         "session": session["id"]}

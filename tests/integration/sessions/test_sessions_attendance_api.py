@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.sessions.sessions_client import (ADMIN, SessionsClient, as_facilitator, as_participant, now,
-                                                        utc)
+from tests.integration.sessions.sessions_client import (ADMIN, SessionsClient, as_facilitator, as_participant,
+                                                        midnight, monday, now, utc)
 
 
 @pytest.fixture
@@ -40,8 +40,8 @@ def test_rolling_enrollment_a_week_3_joiner_is_expected_from_week_3_and_a_leaver
 
 def test_a_walk_in_is_added_to_one_session_only(clinic):
     gid = clinic.group(weekdays=("mon",))["group_id"]
-    member = clinic.enroll(gid, utc(2026, 10, 1))["participant_id"]
-    first, second = [s["id"] for s in clinic.generate(gid, "2026-10-05", "2026-10-12")["items"]]
+    member = clinic.enroll(gid, midnight(monday(4)))["participant_id"]
+    first, second = [s["id"] for s in clinic.generate(gid, monday(3), monday(2))["items"]]
     walk_in = str(uuid.uuid4())
 
     clinic.take_attendance(first, [{"participant_id": member, "status": "present"},
@@ -56,7 +56,7 @@ def test_a_walk_in_is_added_to_one_session_only(clinic):
 
 def test_attendance_is_taken_once_the_session_has_started(clinic):
     gid = clinic.group()["group_id"]
-    pid = clinic.enroll(gid, utc(2026, 10, 1))["participant_id"]
+    pid = clinic.enroll(gid, midnight(monday(5)))["participant_id"]
     soon = clinic.schedule(gid, now() + timedelta(hours=2))
     r = clinic.http.put(f"/v1/sessions/{soon['id']}/attendance", json=[{"participant_id": pid, "status": "present"}],
                         headers=ADMIN)
@@ -66,10 +66,11 @@ def test_attendance_is_taken_once_the_session_has_started(clinic):
     assert bad.status_code == 422
 
 
-def _three_weeks_of_mixed_attendance(clinic, minimum_env=None):
+def _three_weeks_of_mixed_attendance(clinic):
+    """Three past weeks of Monday, Wednesday and Thursday sessions of 3 hours, from monday(4) on."""
     gid = clinic.group(weekdays=("mon", "wed", "thu"))["group_id"]
-    pid = clinic.enroll(gid, utc(2026, 10, 1))["participant_id"]
-    sessions = [s["id"] for s in clinic.generate(gid, "2026-11-02", "2026-11-19")["items"]]
+    pid = clinic.enroll(gid, midnight(monday(5)))["participant_id"]
+    sessions = [s["id"] for s in clinic.generate(gid, monday(4), monday(2) + timedelta(days=3))["items"]]
     marks = [("present", None), ("late", 150), ("left_early", 120),
              ("present", None), ("present", None), ("present", None),
              ("absent", None), ("present", None), ("absent", None)]
@@ -81,14 +82,14 @@ def _three_weeks_of_mixed_attendance(clinic, minimum_env=None):
 def test_weekly_hours_and_the_below_minimum_flag_with_a_mix_of_statuses(clinic):
     pid = _three_weeks_of_mixed_attendance(clinic)
 
-    r = clinic.http.get(f"/v1/participants/{pid}/attendance?from=2026-11-02&to=2026-11-22", headers=ADMIN)
+    r = clinic.http.get(f"/v1/participants/{pid}/attendance?from={monday(4)}&to={monday(1)}", headers=ADMIN)
 
     assert r.status_code == 200, r.json
     assert [(w["week_start"], w["minutes"], w["hours"], w["sessions_attended"], w["below_minimum"])
             for w in r.json["weeks"]] == [
-        ("2026-11-02", 450, 7.5, 3, True),   # present 180 + late 150 + left early 120
-        ("2026-11-09", 540, 9.0, 3, False),  # exactly the minimum is enough
-        ("2026-11-16", 180, 3.0, 1, True),   # absent, present, absent
+        (str(monday(4)), 450, 7.5, 3, True),   # present 180 + late 150 + left early 120
+        (str(monday(3)), 540, 9.0, 3, False),  # exactly the minimum is enough
+        (str(monday(2)), 180, 3.0, 1, True),   # absent, present, absent
     ]
     assert (r.json["total_hours"], r.json["weeks_below_minimum"], r.json["minimum_hours"]) == (19.5, 2, 9.0)
     assert r.json["timezone"] == "America/New_York"
@@ -97,15 +98,15 @@ def test_weekly_hours_and_the_below_minimum_flag_with_a_mix_of_statuses(clinic):
 def test_the_weekly_minimum_comes_from_the_environment(settings_for):
     clinic = SessionsClient(settings_for("sessions", extra={"WEEKLY_MINIMUM_HOURS": "7"}))
     pid = _three_weeks_of_mixed_attendance(clinic)
-    r = clinic.http.get(f"/v1/participants/{pid}/attendance?from=2026-11-02&to=2026-11-22", headers=ADMIN)
+    r = clinic.http.get(f"/v1/participants/{pid}/attendance?from={monday(4)}&to={monday(1)}", headers=ADMIN)
     assert [w["below_minimum"] for w in r.json["weeks"]] == [False, False, True]
 
 
 def test_two_consecutive_absences_raise_the_streak_event_exactly_once(clinic):
     lead = str(uuid.uuid4())
     gid = clinic.group([lead], weekdays=("mon",))["group_id"]
-    pid = clinic.enroll(gid, utc(2026, 10, 1))["participant_id"]
-    s1, s2, s3, s4 = [s["id"] for s in clinic.generate(gid, "2026-10-05", "2026-10-26")["items"]]
+    pid = clinic.enroll(gid, midnight(monday(5)))["participant_id"]
+    s1, s2, s3, s4 = [s["id"] for s in clinic.generate(gid, monday(4), monday(1))["items"]]
     absent = [{"participant_id": pid, "status": "absent"}]
 
     clinic.take_attendance(s1, absent, headers=as_facilitator(lead))
@@ -124,11 +125,11 @@ def test_two_consecutive_absences_raise_the_streak_event_exactly_once(clinic):
 def test_an_export_is_recorded_as_a_disclosure_and_carries_the_redisclosure_notice(clinic):
     lead = str(uuid.uuid4())
     gid = clinic.group([lead], weekdays=("mon",))["group_id"]
-    pid = clinic.enroll(gid, utc(2026, 10, 1))["participant_id"]
-    s1, s2 = [s["id"] for s in clinic.generate(gid, "2026-10-05", "2026-10-12")["items"]]
+    pid = clinic.enroll(gid, midnight(monday(4)))["participant_id"]
+    s1, s2 = [s["id"] for s in clinic.generate(gid, monday(3), monday(2))["items"]]
     clinic.take_attendance(s1, [{"participant_id": pid, "status": "present"}])
     clinic.take_attendance(s2, [{"participant_id": pid, "status": "late", "minutes": 160}])
-    body = {"from": "2026-10-01", "to": "2026-10-31", "purpose": "Court-ordered proof of attendance",
+    body = {"from": str(monday(4)), "to": str(monday(1)), "purpose": "Court-ordered proof of attendance",
             "recipient": "County probation office"}
 
     r = clinic.http.post(f"/v1/participants/{pid}/attendance-exports", json=body, headers=as_facilitator(lead))

@@ -15,7 +15,7 @@ import pytest
 from icalendar import Calendar
 
 from tests.integration.sessions.sessions_client import (ADMIN, SessionsClient, as_facilitator, as_participant,
-                                                        minutes, now, utc)
+                                                        midnight, minutes, monday, now)
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def properties(lines: list[str], name: str) -> list[str]:
 def feed_story(clinic):
     lead = str(uuid.uuid4())
     gid = clinic.group([lead], modality="virtual")["group_id"]
-    pid = clinic.enroll(gid, utc(2026, 10, 1))["participant_id"]
+    pid = clinic.enroll(gid, midnight(monday(5)))["participant_id"]
     t = now()
     sessions = {name: clinic.schedule(gid, t + offset) for name, offset in [
         ("past", -timedelta(days=1)), ("running", -minutes(30)), ("tomorrow", timedelta(days=1)),

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.sessions.adapters.links import LinkSigner
-from tests.integration.sessions.sessions_client import ADMIN, NY, SessionsClient, minutes, now, utc
+from tests.integration.sessions.sessions_client import ADMIN, NY, SessionsClient, midnight, minutes, monday, now
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def clinic(settings_for) -> SessionsClient:
 
 def virtual_session(clinic, starts_in: timedelta, **group):
     gid = clinic.group(modality="virtual", **group)["group_id"]
-    enrollment = clinic.enroll(gid, utc(2026, 10, 1))
+    enrollment = clinic.enroll(gid, midnight(monday(5)))
     session = clinic.schedule(gid, now() + starts_in)
     return session, enrollment, clinic.join_link(session["id"], enrollment["participant_id"])
 
