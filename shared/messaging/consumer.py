@@ -13,6 +13,7 @@ import pika
 from pika.exceptions import AMQPError
 
 from shared.events import InvalidEvent, parse_envelope
+from shared.logging import correlation
 from shared.messaging.dead_letters import record_dead_letter
 from shared.messaging.pipeline import EventPipeline, Outcome
 from shared.messaging.topology import declare_consumer_topology, retry_queue_name
@@ -81,7 +82,8 @@ class EventConsumer:
             self._dead_letter(channel, method, body, str(exc), attempt, None, None)
             return
         try:
-            outcome = self.pipeline.handle(envelope)
+            with correlation(envelope.correlation_id):  # logs and events it causes carry the same id
+                outcome = self.pipeline.handle(envelope)
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
             log.warning("handler failed", exc_info=True,
                         extra={"event_id": envelope.id, "event_type": envelope.type, "attempts": attempt})
@@ -95,8 +97,9 @@ class EventConsumer:
         channel.basic_ack(method.delivery_tag)
         self._count(envelope.type, outcome.value, time.perf_counter() - started)
         if outcome is Outcome.HANDLED:
-            log.info("event handled", extra={"event_id": envelope.id, "event_type": envelope.type,
-                                             "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            with correlation(envelope.correlation_id):
+                log.info("event handled", extra={"event_id": envelope.id, "event_type": envelope.type,
+                                                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
     def _retry_later(self, channel, method, properties, body: bytes, attempt: int) -> None:
         delay = self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)]

@@ -50,7 +50,7 @@ def build(*, sender_name: str, sender_address: str, to_address: str, subject: st
             + "Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n").encode()
     if html is None:
         return head + _qp_part("text/plain", text)
-    boundary = f"=_{uuid.uuid4().hex}"
+    boundary = f"=_{uuid.uuid4().hex[:24]}"  # short enough for a 78-character header line
     return (head + f"Content-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n".encode()
             + f"--{boundary}\r\n".encode() + _qp_part("text/plain", text)
             + f"\r\n--{boundary}\r\n".encode() + _qp_part("text/html", html)

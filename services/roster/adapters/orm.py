@@ -124,7 +124,9 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Participant, participants)
     mapper_registry.map_imperatively(Enrollment, enrollments)
     mapper_registry.map_imperatively(Group, groups, properties={
-        "enrollments": relationship(Enrollment, lazy="selectin", order_by=enrollments.c.enrolled_at,
+        # Loaded only where a rule needs the members (see GroupRepository.get_for_update), so reading
+        # or listing groups costs one query whatever their history.
+        "enrollments": relationship(Enrollment, lazy="select", order_by=enrollments.c.enrolled_at,
                                     cascade="all, delete-orphan"),
     })
     _mapped = True

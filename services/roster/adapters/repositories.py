@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import and_, delete, exists, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from services.roster.adapters.orm import enrollments, group_facilitators, groups, participants
 from services.roster.domain.model import Enrollment, Group
@@ -81,7 +81,8 @@ class GroupRepository:
 
         SQLite has no row locks; there every transaction already begins IMMEDIATE (one writer).
         """
-        query = select(Group).where(Group.id == group_id).execution_options(populate_existing=True)
+        query = (select(Group).where(Group.id == group_id).options(selectinload(Group.enrollments))
+                 .execution_options(populate_existing=True))
         if not is_sqlite(self.session.get_bind()):
             query = query.with_for_update()
         return self.session.scalars(query).first()
