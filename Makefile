@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SERVICES := roster
+SERVICES := roster sessions
 
 .PHONY: install run migrate test test-unit check-broker compose-config clean
 

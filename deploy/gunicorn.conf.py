@@ -38,6 +38,7 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 
 accesslog = "-"
+logger_class = "shared.access_log.MaskingLogger"  # join-link tokens never reach the access log
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # %(U)s is the path without the query string: tokens or personal data in a query never reach the log.

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters import orm
-from services.sessions.adapters.links import LinkSigner
+from shared.join_links import LinkSigner
 from services.sessions.service_layer.options import SessionsOptions
 from services.sessions.service_layer.read_model import HANDLERS
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork

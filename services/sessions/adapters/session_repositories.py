@@ -91,12 +91,14 @@ class SessionRepository:
             query = query.where(expected_or_walk_in(participant_id))
         return keyset_page(self.db, query, sessions.c.starts_at, sessions.c.id, limit, cursor)
 
-    def upcoming_for_participant(self, participant_id: uuid.UUID, now: datetime, limit: int) -> list[Session]:
+    def upcoming_for_participant(self, participant_id: uuid.UUID, now: datetime, limit: int,
+                                 facilitator_id: str | None = None) -> list[Session]:
         """Not cancelled and not over yet (one in progress still shows), soonest first."""
-        query = (select(Session).where(expected_or_walk_in(participant_id), sessions.c.cancelled_at.is_(None),
-                                       sessions.c.ends_at > now)
-                 .order_by(sessions.c.starts_at, sessions.c.id).limit(limit))
-        return list(self.db.scalars(query))
+        query = select(Session).where(expected_or_walk_in(participant_id), sessions.c.cancelled_at.is_(None),
+                                      sessions.c.ends_at > now)
+        if facilitator_id:
+            query = query.where(facilitated_by(facilitator_id, sessions.c.group_id))
+        return list(self.db.scalars(query.order_by(sessions.c.starts_at, sessions.c.id).limit(limit)))
 
     def attended_or_expected(self, participant_id: uuid.UUID, starts_from: datetime, starts_before: datetime,
                              ) -> list[tuple[Session, AttendanceRecord | None]]:

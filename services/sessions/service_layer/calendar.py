@@ -5,8 +5,8 @@ import uuid
 from datetime import datetime
 
 from services.sessions.adapters.calendar import session_feed
-from services.sessions.adapters.links import LinkSigner
-from services.sessions.service_layer.access import ensure_sees_participant
+from shared.join_links import LinkSigner
+from services.sessions.service_layer.access import ensure_sees_participant, facilitator_scope
 from services.sessions.service_layer.join import link_still_useful
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
 from shared.auth import Principal
@@ -21,7 +21,9 @@ def calendar_feed(uow: SessionsUnitOfWork, principal: Principal | None, particip
     with uow:
         if principal is not None:
             ensure_sees_participant(uow, principal, participant_id)
-        sessions = uow.sessions.upcoming_for_participant(participant_id, now, FEED_LIMIT)
+        # A facilitator reading it sees their own groups' sessions only, as in the session list.
+        scope = facilitator_scope(principal) if principal is not None else None
+        sessions = uow.sessions.upcoming_for_participant(participant_id, now, FEED_LIMIT, scope)
         active_groups = uow.memberships.active_groups(participant_id, now)
 
     def join_url(session):

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from services.sessions.adapters.links import LinkSigner
+from shared.join_links import LinkSigner
 from services.sessions.domain.errors import Conflict
 from services.sessions.domain.group import Group
 from services.sessions.domain.model import Session, schedule_session, video_room_url

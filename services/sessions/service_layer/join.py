@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.sessions.adapters.links import LinkSigner
+from shared.join_links import LinkSigner
 from services.sessions.domain.attendance import record_join
 from services.sessions.domain.errors import Conflict, DomainError, TooEarly
 from services.sessions.domain.join_window import check_join, join_window

@@ -16,6 +16,7 @@ from services.sessions.domain.errors import ValidationFailed
 from services.sessions.domain.join_window import DEFAULT_GRACE_MINUTES
 from services.sessions.domain.model import DEFAULT_VIDEO_ROOM_TEMPLATE, video_room_url
 from shared.config import ConfigError, Settings
+from shared.join_links import join_link_secret
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class SessionsOptions:
             video_room_url(template, uuid.uuid4(), uuid.uuid4())
         except ValidationFailed as exc:
             raise ConfigError(f"VIDEO_ROOM_TEMPLATE: {exc.reason}") from None
-        secret = settings.get("JOIN_LINK_SECRET", settings.jwt_secret)
+        secret = join_link_secret(settings)
         if settings.production and len(secret) < 32:
             raise ConfigError("production needs JOIN_LINK_SECRET (or JWT_SECRET) of 32+ characters")
         return cls(

@@ -69,8 +69,8 @@ class World:
     # --- events, as roster and sessions publish them --------------------------------------------
     def publish(self, event_type: str, data: dict, occurred_at: datetime | None = None) -> Envelope:
         envelope = new_envelope(event_type, data, event_type.split(".")[0], None, occurred_at)
-        self.pipeline.handle(envelope)
         self.events.append(envelope)
+        self.pipeline.handle(envelope)
         return envelope
 
     def facilitator(self) -> str:
@@ -88,8 +88,8 @@ class World:
             "quiet_hours": quiet_hours, "status": status})
         return pid
 
-    def group(self, facilitator_ids: list[str], modality="virtual", location=None) -> str:
-        gid = str(uuid.uuid4())
+    def group(self, facilitator_ids: list[str], modality="virtual", location=None, group_id=None) -> str:
+        gid = group_id or str(uuid.uuid4())
         self.publish("roster.group.created", {
             "group_id": gid, "name": "Tuesday evening", "kind": "process", "capacity": 10, "modality": modality,
             "location": location, "enrollment_policy": "open", "facilitator_ids": facilitator_ids,

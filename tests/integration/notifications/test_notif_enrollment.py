@@ -78,6 +78,14 @@ def test_a_redelivered_event_sends_nothing_twice(settings_for, sink):
 def test_an_enrollment_before_its_group_is_known_waits_for_it(settings_for, sink):
     world = World(settings_for, sink)
     participant = world.participant()
-    with pytest.raises(GroupNotKnownYet):  # the consumer retries it with back-off
-        world.enroll("3c1d2e4f-0000-4000-8000-000000000009", participant)
+    group = "3c1d2e4f-0000-4000-8000-000000000009"
+    with pytest.raises(GroupNotKnownYet):  # the consumer retries it with back-off, then dead-letters
+        world.enroll(group, participant)
+    activation = world.events[-1]
     assert world.rows() == []
+
+    world.group([world.facilitator()], group_id=group)
+    world.pipeline.handle(activation)  # the retry
+    world.send_due()
+    [message] = sink.messages()
+    assert "Mondays, Wednesdays and Thursdays" in message.get_body(("plain",)).get_content()

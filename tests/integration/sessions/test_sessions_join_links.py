@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.sessions.adapters.links import LinkSigner
+from shared.join_links import LinkSigner
 from tests.integration.sessions.sessions_client import ADMIN, NY, SessionsClient, midnight, minutes, monday, now
 
 

@@ -8,7 +8,7 @@ from services.notifications.adapters.templates import render
 from services.notifications.domain.messages import MessageKind
 from services.notifications.domain.model import Group, Notification, Recipient, Session
 from services.notifications.service_layer.compose import Facts, MissingLocation, compose
-from shared.join_links import read_join_token
+from shared.join_links import LinkSigner
 
 UTC = timezone.utc
 STARTS = datetime(2026, 3, 9, 22, tzinfo=UTC)
@@ -36,7 +36,8 @@ def test_a_virtual_reminder_carries_the_participants_own_working_join_link():
     kind, context = compose(reminder(), MEMBER, facts, LINKS)
     assert kind is MessageKind.REMINDER_VIRTUAL  # follows the session's modality now, not when planned
     token = context["join_url"].removeprefix("https://sessions.example.org/join/")
-    assert read_join_token("join-secret", token) == (facts.session.id, MEMBER.id)
+    ids = LinkSigner("join-secret", "https://sessions.example.org").read_join_token(token)
+    assert tuple(map(str, ids)) == (facts.session.id, MEMBER.id)
     message = render(kind, "email", context)
     assert context["join_url"] in message.text and "5:00 PM CDT" in message.text  # recipient's clock
 

@@ -2,7 +2,7 @@
 a feed token opens one participant's feed only; the two kinds cannot stand in for each other."""
 import uuid
 
-from services.sessions.adapters.links import LinkSigner
+from shared.join_links import LinkSigner
 
 SIGNER = LinkSigner("a-long-enough-test-secret-0123456789", "https://sessions.example.org/")
 
