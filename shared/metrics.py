@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest,
                                start_http_server)
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
@@ -22,6 +22,7 @@ EVENTS_RELAYED = Counter("outbox_events_relayed_total", "Outbox events confirmed
 EVENTS_CONSUMED = Counter("events_consumed_total", "Events taken from a queue, by outcome",
                           ["queue", "event_type", "outcome"])
 EVENT_HANDLING = Histogram("event_handling_seconds", "Time to handle one event", ["queue", "event_type"])
+QUEUE_DEPTH = Gauge("consumer_queue_depth", "Messages waiting in a consumer's queue (its lag)", ["queue"])
 NOTIFICATIONS = Counter("notifications_total", "Notifications by channel and final status",
                         ["channel", "status"])
 
@@ -37,6 +38,9 @@ class WorkerMetrics:
             EVENTS_RELAYED.labels(self.service, "confirmed").inc(acked)
         if nacked:
             EVENTS_RELAYED.labels(self.service, "refused").inc(nacked)
+
+    def observe_queue_depth(self, queue: str, depth: int) -> None:
+        QUEUE_DEPTH.labels(queue).set(depth)
 
     def observe_consumed(self, queue: str, event_type: str, outcome: str, seconds: float | None) -> None:
         EVENTS_CONSUMED.labels(queue, event_type, outcome).inc()

@@ -60,8 +60,13 @@ class EventConsumer:
             channel.confirm_delivery()  # retries we park must be on the broker before we ack
             channel.basic_qos(prefetch_count=self.prefetch)
             log.info("consuming", extra={"queue": self.queue})
+            next_depth_check = 0.0
             for method, properties, body in channel.consume(self.queue, inactivity_timeout=1.0):
                 self.heartbeat.beat()
+                if self.metrics is not None and time.monotonic() >= next_depth_check:
+                    next_depth_check = time.monotonic() + 5.0
+                    depth = channel.queue_declare(self.queue, passive=True).method.message_count
+                    self.metrics.observe_queue_depth(self.queue, depth)
                 if method is not None:
                     self._on_message(channel, method, properties, body)
                 if self.stop.requested:
