@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-SERVICES := roster sessions
+SERVICES := roster sessions notifications
 
 .PHONY: install run migrate test test-unit check-broker compose-config clean
 

@@ -47,7 +47,7 @@ def unit_of_work(context: ServiceContext | None = None, session=None) -> Notific
 
 def build_pipeline(context: ServiceContext, clock: Callable[[], datetime] | None = None) -> EventPipeline:
     """The consumer's pipeline; dead-letter replay uses the very same one."""
-    handlers = EventHandlers(config(context).reminder_offsets, **({"clock": clock} if clock else {}))
+    handlers = EventHandlers(config(context).reminder_offsets, clock)
     return EventPipeline(SERVICE, handlers.table(), context.session_factory, context.tables,
                          uow_factory=lambda session: unit_of_work(context, session))
 
@@ -55,7 +55,8 @@ def build_pipeline(context: ServiceContext, clock: Callable[[], datetime] | None
 def build_scheduler(context: ServiceContext, stop: GracefulStop | None = None,
                     heartbeat: Heartbeat | None = None, **kwargs) -> Scheduler:
     settings = config(context)
-    email = SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_from, timeout=settings.smtp_timeout)
+    email = SmtpEmailSender(settings.smtp_host, settings.smtp_port, settings.smtp_from,
+                            timeout=settings.smtp_timeout)
     sms_factory = (partial(SmsWebhookSender, settings.sms_webhook_url, settings.sms_timeout)
                    if settings.sms_webhook_url else None)
     return Scheduler(context.session_factory, settings, Courier(email, sms_factory, lanes=settings.send_lanes),

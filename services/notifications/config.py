@@ -3,10 +3,11 @@
     SMTP_HOST (127.0.0.1), SMTP_PORT (1025), SMTP_FROM (no-reply@groupsessions.local; only the
     address is used: the display name is always the neutral SENDER_NAME), SMTP_TIMEOUT (10)
     SMS_WEBHOOK_URL (unset: SMS is suppressed with reason no_sms_provider), SMS_TIMEOUT (5)
-    SESSIONS_PUBLIC_URL (http://localhost:8002): the base of personal join links
+    SESSIONS_PUBLIC_URL (http://localhost:8002): the base of personal join links, i.e. the sessions
+        service's PUBLIC_BASE_URL
     JOIN_LINK_SECRET (JWT_SECRET): must equal the sessions service's, which checks the links
     REMINDER_OFFSETS (24h,1h)
-    SCHEDULER_BATCH_SIZE (500), SCHEDULER_IDLE_POLL_SECONDS (0.05), SCHEDULER_LEASE_SECONDS (600),
+    SCHEDULER_BATCH_SIZE (500), SCHEDULER_IDLE_POLL_SECONDS (0.02), SCHEDULER_LEASE_SECONDS (600),
     SCHEDULER_SEND_LANES (4): parallel SMTP connections (and SMS sessions) per scheduler
     NOTIFY_MAX_ATTEMPTS (10), NOTIFY_RETRY_BASE_SECONDS (10), NOTIFY_RETRY_MAX_SECONDS (600)
 """
@@ -43,6 +44,8 @@ class NotificationSettings:
     @classmethod
     def from_settings(cls, settings: Settings) -> "NotificationSettings":
         get = settings.get
+        if settings.production and len(join_link_secret(settings)) < 32:
+            raise ConfigError("production needs JOIN_LINK_SECRET (or JWT_SECRET) of 32+ characters")
         try:
             return cls(
                 smtp_host=get("SMTP_HOST", "127.0.0.1"),
@@ -56,7 +59,7 @@ class NotificationSettings:
                 join_secret=join_link_secret(settings),
                 reminder_offsets=parse_offsets(get("REMINDER_OFFSETS", "24h,1h")),
                 batch_size=int(get("SCHEDULER_BATCH_SIZE", "500")),
-                idle_poll=float(get("SCHEDULER_IDLE_POLL_SECONDS", "0.05")),
+                idle_poll=float(get("SCHEDULER_IDLE_POLL_SECONDS", "0.02")),
                 lease=timedelta(seconds=float(get("SCHEDULER_LEASE_SECONDS", "600"))),
                 send_lanes=int(get("SCHEDULER_SEND_LANES", "4")),
                 max_attempts=int(get("NOTIFY_MAX_ATTEMPTS", "10")),

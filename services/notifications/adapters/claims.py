@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.notifications.adapters.orm import notifications
+from services.notifications.adapters.orm import STILL_TO_SEND, notifications
 from services.notifications.domain.model import Notification, Status
 from shared.db import is_sqlite
 
@@ -49,8 +49,7 @@ def claim(session_factory: sessionmaker[Session], limit: int, now: datetime,
     token = str(uuid.uuid4())
     with session_factory() as session:
         due = (select(notifications.c.id)
-               .where(notifications.c.status.in_((Status.PENDING.value, Status.SENDING.value)),
-                      notifications.c.next_attempt_at <= now)
+               .where(STILL_TO_SEND, notifications.c.next_attempt_at <= now)
                .order_by(notifications.c.next_attempt_at).limit(limit))
         if not is_sqlite(session.get_bind()):
             due = due.with_for_update(skip_locked=True)

@@ -44,7 +44,8 @@ def _qp_part(content_type: str, text: str) -> bytes:
 def build(*, sender_name: str, sender_address: str, to_address: str, subject: str, date: str,
           message_id: str, text: str, html: str | None) -> bytes:
     """The message as the bytes handed to SMTP (CRLF line ends)."""
-    head = (f"From: {formataddr((sender_name, _ascii_line(sender_address)))}\r\n" + f"To: {_ascii_line(to_address)}\r\n" + _header("Subject", subject)
+    head = (f"From: {formataddr((sender_name, _ascii_line(sender_address)))}\r\n"
+            + f"To: {_ascii_line(to_address)}\r\n" + _header("Subject", subject)
             + f"Date: {date}\r\nMessage-ID: {_ascii_line(message_id)}\r\n"
             # RFC 3834: tells auto-responders (vacation replies) not to answer a notification.
             + "Auto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n").encode()

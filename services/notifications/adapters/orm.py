@@ -113,9 +113,12 @@ notifications = Table(
     # The guarantee that one event or one reminder slot never reaches a person twice on a channel.
     UniqueConstraint("recipient_id", "channel", "dedupe_key"),
 )
-_open = text("status IN ('pending', 'sending')")
-# The scheduler only scans rows still to send: O(backlog), not O(history).
-Index("ix_notifications_due", notifications.c.next_attempt_at, postgresql_where=_open, sqlite_where=_open)
+# The scheduler only scans rows still to send: O(backlog), not O(history). The claim query uses this
+# very text, literal values and all: PostgreSQL uses a partial index only when it can see the query
+# implies the index's condition, which it cannot with bound parameters in a generic plan.
+STILL_TO_SEND = text("status IN ('pending', 'sending')")
+Index("ix_notifications_due", notifications.c.next_attempt_at, postgresql_where=STILL_TO_SEND,
+      sqlite_where=STILL_TO_SEND)
 Index("ix_notifications_page", notifications.c.created_at, notifications.c.id)
 Index("ix_notifications_recipient", notifications.c.recipient_id, notifications.c.created_at, notifications.c.id)
 Index("ix_notifications_group", notifications.c.group_id, notifications.c.created_at, notifications.c.id)

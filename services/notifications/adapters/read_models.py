@@ -125,12 +125,14 @@ class ReadModels:
     def sessions(self, ids: set[str]) -> dict[str, SessionFacts]:
         if not ids:
             return {}
-        return {row.id: to_session(row) for row in self.session.execute(select(sessions).where(sessions.c.id.in_(ids)))}
+        rows = self.session.execute(select(sessions).where(sessions.c.id.in_(ids)))
+        return {row.id: to_session(row) for row in rows}
 
     def groups(self, ids: set[str]) -> dict[str, Group]:
         if not ids:
             return {}
-        return {row.id: to_group(row) for row in self.session.execute(select(groups).where(groups.c.id.in_(ids)))}
+        rows = self.session.execute(select(groups).where(groups.c.id.in_(ids)))
+        return {row.id: to_group(row) for row in rows}
 
     def current_memberships(self, participant_ids: set[str]) -> set[tuple[str, str]]:
         """(group_id, participant_id) of the enrollments of these participants that are active now."""

@@ -19,9 +19,9 @@ from shared.events import Envelope
 
 
 class EventHandlers:
-    def __init__(self, reminder_offsets: list[timedelta], clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+    def __init__(self, reminder_offsets: list[timedelta], clock: Callable[[], datetime] | None = None):
         self.offsets = reminder_offsets
-        self.clock = clock
+        self.clock = clock or (lambda: datetime.now(UTC))
 
     def table(self) -> dict[str, Callable[[Envelope, NotificationsUnitOfWork], None]]:
         return {
@@ -105,8 +105,10 @@ class EventHandlers:
     def session_rescheduled(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
         data, now = event.typed_data(), self.clock()
         facilitators = facilitators_of(uow, data["group_id"])
-        uow.read_models.save_session(_session_values(data, "scheduled", event))
+        fresh = uow.read_models.save_session(_session_values(data, "scheduled", event))
         move_reminders(uow, uow.read_models.session_facts(data["session_id"]), self.offsets, now)
+        if not fresh:
+            return  # a later change to this session is already known (and announced): this one is stale
         urgent = is_urgent(MessageKind.SESSION_RESCHEDULED, now, data["starts_at"], data["previous_starts_at"])
         params = {"previous_starts_at": data["previous_starts_at"].isoformat(),
                   "starts_at": data["starts_at"].isoformat()}
@@ -116,8 +118,8 @@ class EventHandlers:
         data, now = event.typed_data(), self.clock()
         facilitators = facilitators_of(uow, data["group_id"])
         # Unknown until now (the scheduled event is late): stored with what the cancellation says.
-        uow.read_models.cancel_session({**_session_values(
-            {**data, "ends_at": data["starts_at"], "modality": "in_person"}, "cancelled", event)})
+        uow.read_models.cancel_session(_session_values(
+            {**data, "ends_at": data["starts_at"], "modality": "in_person"}, "cancelled", event))
         uow.log.cancel_reminders(data["session_id"], now)
         urgent = is_urgent(MessageKind.SESSION_CANCELLED, now, data["starts_at"])
         params = {"starts_at": data["starts_at"].isoformat()}
@@ -125,8 +127,10 @@ class EventHandlers:
 
     def _tell_everyone(self, uow, data, kind, event, now, urgent, params, facilitators) -> None:
         """Every active member and the group's facilitators."""
-        where = {"group_id": data["group_id"], "session_id": data["session_id"], "urgent": urgent, "params": params}
-        notify(uow, uow.read_models.active_members(data["group_id"]), "participant", kind, event.id, now, **where)
+        where = {"group_id": data["group_id"], "session_id": data["session_id"], "urgent": urgent,
+                 "params": params}
+        members = uow.read_models.active_members(data["group_id"])
+        notify(uow, members, "participant", kind, event.id, now, **where)
         notify(uow, facilitators, "facilitator", kind, event.id, now, **where)
 
     def absence_streak(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:

@@ -24,7 +24,7 @@ from services.notifications.domain.model import Notification, Reason, Status
 from services.notifications.service_layer.batch_facts import BatchFacts
 from services.notifications.service_layer.compose import MissingLocation, compose
 from shared.metrics import NOTIFICATIONS
-from shared.worker import GracefulStop, Heartbeat
+from shared.worker import GracefulStop, Heartbeat, backoff_delays
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Scheduler:
             return 0
         facts = BatchFacts.load(self.session_factory, batch, now)
         outcomes = self.deliver(batch, facts, now)
-        claims.record(self.session_factory, token, outcomes, self.clock())
+        self._record(token, outcomes)
         channels = {n.id: n.channel for n in batch}
         for outcome in outcomes:
             if outcome.status != Status.PENDING or outcome.last_error:  # final, or a failed try
@@ -71,6 +71,19 @@ class Scheduler:
                 NOTIFICATIONS.labels(channels[outcome.id], status).inc()
         log.info("notification batch done", extra={"count": len(batch)})
         return len(batch)
+
+    def _record(self, token: str, outcomes: list[Outcome]) -> None:
+        """Write the outcomes, trying hard: what is not recorded is sent again when the lease ends."""
+        for delay in backoff_delays(0.5, 5.0):
+            try:
+                claims.record(self.session_factory, token, outcomes, self.clock())
+                return
+            except Exception:  # noqa: BLE001 - the database is away: the sends are done, wait for it
+                log.exception("could not record a batch's outcomes; retrying", extra={"count": len(outcomes)})
+                if self.stop.requested:
+                    raise  # shutting down: the rows go to another scheduler when their lease ends
+                self.heartbeat.beat()
+                self.stop.wait(delay)
 
     def deliver(self, batch: list[Notification], facts: BatchFacts, now: datetime) -> list[Outcome]:
         outcomes: dict[str, Outcome] = {}
@@ -120,7 +133,8 @@ class Scheduler:
         address = recipient.email if channel is Channel.EMAIL else recipient.phone
         return kind, Parcel(n.id, channel, address, rendered)
 
-    def _after_delivery(self, n: Notification, kind: str, failure: DeliveryFailed | None, now: datetime) -> Outcome:
+    def _after_delivery(self, n: Notification, kind: str, failure: DeliveryFailed | None,
+                        now: datetime) -> Outcome:
         if failure is None:
             return Outcome(n.id, kind, Status.SENT, now, n.attempts + 1, sent_at=self.clock())
         log.warning("delivery failed", extra={"notification_id": n.id, "channel": n.channel,

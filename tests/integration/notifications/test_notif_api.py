@@ -7,7 +7,7 @@ import pytest
 from services.notifications.entrypoints.api.app import create_app
 from shared.events import new_envelope
 from shared.messaging.dead_letters import record_dead_letter
-from tests.integration.notifications.notif_world import World, now, sink, sms_provider  # noqa: F401
+from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
 from tests.support.tokens import bearer
 
 ADMIN = bearer("admin", str(uuid.uuid4()))
@@ -71,7 +71,8 @@ def test_participants_see_only_their_own(story):
 
 
 def test_the_in_app_inbox_is_its_owners(story):
-    inbox = story.http.get(f"/v1/participants/{story.member}/notifications", headers=bearer("participant", story.member))
+    inbox = story.http.get(f"/v1/participants/{story.member}/notifications",
+                           headers=bearer("participant", story.member))
     assert inbox.status_code == 200
     [welcome] = inbox.json["items"]
     assert welcome["type"] == "welcome" and welcome["title"] and "member of the group" in welcome["text"]

@@ -53,8 +53,9 @@ def test_waitlisted_and_promoted_in_app_and_by_email(settings_for, sink):
     world = World(settings_for, sink)
     group = world.group([world.facilitator()])
     participant = world.participant(channels=("email", "in_app"))
-    world.publish("roster.enrollment.waitlisted", {"enrollment_id": "9b7e1c2a-0000-4000-8000-000000000001",
-                                                   "group_id": group, "participant_id": participant, "position": 3})
+    world.publish("roster.enrollment.waitlisted", {
+        "enrollment_id": "9b7e1c2a-0000-4000-8000-000000000001", "group_id": group,
+        "participant_id": participant, "position": 3})
     world.enroll(group, participant, from_waitlist=True)
     world.send_due()
 

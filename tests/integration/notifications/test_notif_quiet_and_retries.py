@@ -3,12 +3,10 @@ import threading
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from services.notifications.domain.quiet_hours import deliver_at
 from shared.mailsink import MailSink
 from shared.worker import GracefulStop
-from tests.integration.notifications.notif_world import World, now, sink, sms_provider  # noqa: F401
+from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
 from tests.support.workers import wait_for
 
 ZONE = "America/New_York"

@@ -2,8 +2,9 @@
 from datetime import timedelta
 
 from services.notifications.domain.model import Reason
+from shared.events import new_envelope
 from shared.join_links import LinkSigner
-from tests.integration.notifications.notif_world import World, now, sink, sms_provider  # noqa: F401
+from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
 from tests.support.tokens import TEST_SECRET
 from tests.support.workers import wait_for
 
@@ -64,7 +65,8 @@ def test_a_reschedule_moves_pending_reminders_and_tells_members_and_facilitators
 
     world.send_due()
     changed = [m for m in sink.messages() if m["Subject"].startswith("Session time changed")]
-    assert sorted(m["To"] for m in changed) == sorted([f"p-{member[:8]}@example.org", f"f-{facilitator[:8]}@example.org"])
+    expected = [f"p-{member[:8]}@example.org", f"f-{facilitator[:8]}@example.org"]
+    assert sorted(m["To"] for m in changed) == sorted(expected)
     assert not world.rows(session_id=session, kind="session_rescheduled")[0].urgent  # two days' notice
 
 
@@ -82,6 +84,26 @@ def test_a_reschedule_to_within_the_hour_drops_passed_slots_and_is_urgent(settin
     assert all(r.urgent for r in world.rows(session_id=session, kind="session_rescheduled"))
 
 
+def test_reschedules_arriving_out_of_order_keep_the_latest_time_and_announce_it_once(settings_for, sink):
+    world = World(settings_for, sink)
+    group = world.group([world.facilitator()])
+    world.enroll(group, world.participant())
+    starts = now() + timedelta(days=2)
+    session = world.session(group, starts)
+    first = (starts, starts + timedelta(days=1))
+    second = (starts + timedelta(days=1), starts + timedelta(days=2))
+    later = new_envelope("sessions.session.rescheduled", {
+        "session_id": session, "group_id": group, "previous_starts_at": second[0].isoformat(),
+        "starts_at": second[1].isoformat(), "ends_at": (second[1] + timedelta(hours=3)).isoformat(),
+        "modality": "virtual"}, "sessions", None, occurred_at=now() + timedelta(seconds=1))
+    world.pipeline.handle(later)  # the later reschedule overtook the earlier one
+    world.reschedule(session, group, *first)
+    due = sorted(r.due_at for r in world.rows(session_id=session) if r.kind.startswith("reminder"))
+    assert due == [second[1] - timedelta(hours=24), second[1] - timedelta(hours=1)]
+    announced = world.rows(session_id=session, kind="session_rescheduled")  # the member and the facilitator
+    assert len(announced) == 2 and {r.event_id for r in announced} == {later.id}
+
+
 def test_a_cancellation_is_sent_and_cancels_the_reminders(settings_for, sink):
     world = World(settings_for, sink)
     facilitator = world.facilitator()
@@ -95,7 +117,8 @@ def test_a_cancellation_is_sent_and_cancels_the_reminders(settings_for, sink):
     world.send_due()
 
     reminders = [r for r in world.rows(session_id=session) if r.kind.startswith("reminder")]
-    assert len(reminders) == 4 and {(r.status, r.reason) for r in reminders} == {("suppressed", "session_cancelled")}
+    assert len(reminders) == 4
+    assert {(r.status, r.reason) for r in reminders} == {("suppressed", "session_cancelled")}
     cancelled = [m for m in sink.messages() if "cancel" in m["Subject"].lower()]
     assert len(cancelled) == 2  # the member and the facilitator, once each
     assert [r.status for r in world.rows(session_id=session, kind="session_cancelled")] == ["sent"] * 3

@@ -60,7 +60,8 @@ def test_a_welcome_has_the_schedule_and_first_session_and_a_facilitator_reads_th
                             timezone=None, channels=("email",), sms_consent=False, quiet_start=None, quiet_end=None)
     welcome = Notification(id="n2", recipient_id="f1", recipient_kind="facilitator", channel="email",
                            kind="welcome", group_id="g1", session_id=None, urgent=False, attempts=0, due_at=STARTS)
-    kind, context = compose(welcome, facilitator, Facts(group=GROUP, session=None, next_session=session()), LINKS)
+    facts = Facts(group=GROUP, session=None, next_session=session())
+    kind, context = compose(welcome, facilitator, facts, LINKS)
     assert context["recipient_timezone"] == "America/New_York"
     assert context["schedule"] == GROUP.schedule and context["first_session_starts_at"] == STARTS
     assert "Mondays at 6:00 PM EDT" in render(kind, "email", context).text

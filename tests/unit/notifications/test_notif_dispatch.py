@@ -53,7 +53,8 @@ def test_sms_needs_the_channel_consent_and_a_phone(changes, reason):
 
 
 def test_sms_without_a_configured_provider_is_suppressed():
-    assert decision(note(channel="sms"), sms_provider=False, now=MORNING) == Suppress(Reason.NO_SMS_PROVIDER)
+    no_provider = decision(note(channel="sms"), sms_provider=False, now=MORNING)
+    assert no_provider == Suppress(Reason.NO_SMS_PROVIDER)
 
 
 def test_reminders_of_cancelled_or_started_sessions_and_for_former_members_are_suppressed():
