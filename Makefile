@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SERVICES := roster sessions notifications
 
-.PHONY: install run migrate test test-unit check-broker compose-config clean
+.PHONY: install run migrate test test-unit test-reliability bench check-broker compose-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,12 @@ run: migrate check-broker
 
 test: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-reliability: install
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m reliability tests/reliability
+
+bench: install
+	$(PY) -m bench
 
 test-unit: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit

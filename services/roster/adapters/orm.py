@@ -1,7 +1,7 @@
 """Roster tables and their imperative mapping onto the plain domain classes."""
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Time,
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Time,
                         text)
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
@@ -9,13 +9,10 @@ from sqlalchemy.types import TypeDecorator
 from services.roster.domain.model import Enrollment, Group
 from services.roster.domain.people import Facilitator, Participant
 from services.roster.domain.schedule import WeeklySchedule
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, service_metadata
 from shared.messaging.tables import define_messaging_tables
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-})
+metadata = service_metadata()
 messaging = define_messaging_tables(metadata)
 
 

@@ -7,42 +7,26 @@ only needs membership never holds anyone's identity.
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from services.roster.domain.schedule import clock_text
+from shared.events.domain import DomainEvent, utc_text
 
 if TYPE_CHECKING:
     from services.roster.domain.model import Enrollment, Group
     from services.roster.domain.people import Facilitator, Participant
 
 
-def utc_text(moment: datetime) -> str:
-    # Naive values only come back from SQLite, which stores our UTC times without the offset.
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
-
-
 def date_text(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-@dataclass(frozen=True)
-class Event:
-    """Base: `type` is the routing key; `data()` is the envelope's payload."""
-
-    type: ClassVar[str]
-    version: ClassVar[int] = 1
-
-    def data(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
-class FacilitatorRegistered(Event):
+class FacilitatorRegistered(DomainEvent):
     type: ClassVar[str] = "roster.facilitator.registered"
     facilitator_id: str
     name: str
@@ -55,7 +39,7 @@ class FacilitatorRegistered(Event):
 
 
 @dataclass(frozen=True)
-class _ParticipantFacts(Event):
+class _ParticipantFacts(DomainEvent):
     participant_id: str
     preferred_name: str
     email: str
@@ -87,7 +71,7 @@ class ParticipantUpdated(_ParticipantFacts):
 
 
 @dataclass(frozen=True)
-class _GroupFacts(Event):
+class _GroupFacts(DomainEvent):
     group_id: str
     name: str
     kind: str
@@ -120,7 +104,7 @@ class GroupUpdated(_GroupFacts):
 
 
 @dataclass(frozen=True)
-class GroupClosed(Event):
+class GroupClosed(DomainEvent):
     type: ClassVar[str] = "roster.group.closed"
     group_id: str
     closed_at: str
@@ -132,7 +116,7 @@ class GroupClosed(Event):
 
 
 @dataclass(frozen=True)
-class EnrollmentActivated(Event):
+class EnrollmentActivated(DomainEvent):
     type: ClassVar[str] = "roster.enrollment.activated"
     enrollment_id: str
     group_id: str
@@ -148,7 +132,7 @@ class EnrollmentActivated(Event):
 
 
 @dataclass(frozen=True)
-class EnrollmentWaitlisted(Event):
+class EnrollmentWaitlisted(DomainEvent):
     type: ClassVar[str] = "roster.enrollment.waitlisted"
     enrollment_id: str
     group_id: str
@@ -163,7 +147,7 @@ class EnrollmentWaitlisted(Event):
 
 
 @dataclass(frozen=True)
-class EnrollmentEnded(Event):
+class EnrollmentEnded(DomainEvent):
     type: ClassVar[str] = "roster.enrollment.ended"
     enrollment_id: str
     group_id: str
@@ -181,7 +165,7 @@ class EnrollmentEnded(Event):
 
 
 # Every roster event by its routing key, for the outbox, schemas and tests.
-EVENT_TYPES: dict[str, type[Event]] = {
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.type: cls
     for cls in (FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated, GroupCreated,
                 GroupUpdated, GroupClosed, EnrollmentActivated, EnrollmentWaitlisted,

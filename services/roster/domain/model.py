@@ -15,7 +15,7 @@ from services.roster.domain import errors as check
 from services.roster.domain.common import new_id, show_id, utc
 from services.roster.domain.errors import Conflict, NotFound, ValidationFailed
 from services.roster.domain.events import (
-    EnrollmentActivated, EnrollmentEnded, EnrollmentWaitlisted, Event, GroupClosed, GroupCreated, GroupUpdated)
+    EnrollmentActivated, EnrollmentEnded, EnrollmentWaitlisted, DomainEvent, GroupClosed, GroupCreated, GroupUpdated)
 from services.roster.domain.schedule import WeeklySchedule
 
 KINDS = ("psychoeducation", "process")
@@ -148,7 +148,7 @@ class Group:
     def create(cls, *, name: Any, kind: Any, modality: Any, facilitator_ids: Any, schedule: Any,
                starts_on: Any, capacity: Any = None, location: Any = None,
                enrollment_policy: Any = "open", ends_on: Any = None,
-               now: datetime) -> tuple[Group, list[Event]]:
+               now: datetime) -> tuple[Group, list[DomainEvent]]:
         """A new, empty group; capacity defaults by kind. `schedule` may be a dict as in the API."""
         if capacity is None:
             capacity = DEFAULT_CAPACITY.get(check.choice("kind", kind, KINDS))
@@ -179,7 +179,7 @@ class Group:
         return sorted((e for e in self.enrollments if e.status == "waitlisted"),
                       key=lambda e: e.waitlist_position or 0)
 
-    def enroll(self, participant_id: str, now: datetime) -> tuple[Enrollment, list[Event]]:
+    def enroll(self, participant_id: str, now: datetime) -> tuple[Enrollment, list[DomainEvent]]:
         """Admit a participant: active while there is a place, else at the end of the waitlist."""
         now = utc(now)
         self._refuse_if_closed()
@@ -195,7 +195,7 @@ class Group:
                                 status="waitlisted", enrolled_at=now)
         if self._active_members() < self.capacity:
             enrollment._activate(now)
-            event: Event = EnrollmentActivated.of(enrollment, from_waitlist=False)
+            event: DomainEvent = EnrollmentActivated.of(enrollment, from_waitlist=False)
         else:
             last = max((e.waitlist_position or 0 for e in self.waitlist), default=0)
             enrollment.waitlist_position = last + 1
@@ -204,7 +204,7 @@ class Group:
         self._touch(now)
         return enrollment, [event]
 
-    def end_enrollment(self, enrollment_id: str, reason: str, now: datetime) -> list[Event]:
+    def end_enrollment(self, enrollment_id: str, reason: str, now: datetime) -> list[DomainEvent]:
         """End a membership or take someone off the waitlist; a freed place goes to position 1."""
         now = utc(now)
         enrollment = next((e for e in self.enrollments if e.id == enrollment_id), None)
@@ -213,12 +213,12 @@ class Group:
         reason = check.choice("reason", reason, END_REASONS)
         if not enrollment.is_current:
             raise Conflict(f"this enrollment already ended ({enrollment.status})")
-        events: list[Event] = [enrollment._end(reason, now)]
+        events: list[DomainEvent] = [enrollment._end(reason, now)]
         events += self._fill_places(now)
         self._touch(now)
         return events
 
-    def update(self, changes: dict[str, Any], now: datetime) -> list[Event]:
+    def update(self, changes: dict[str, Any], now: datetime) -> list[DomainEvent]:
         """Apply a partial update (keys from EDITABLE); no event when nothing actually changed.
 
         Changing `kind` keeps the capacity: the default only applies when a group is created.
@@ -241,7 +241,7 @@ class Group:
         self._touch(now)
         return [GroupUpdated.of(self), *promotions]
 
-    def close(self, now: datetime) -> list[Event]:
+    def close(self, now: datetime) -> list[DomainEvent]:
         """Close the group for good, ending every membership that is still current.
 
         Active members end as 'completed': the group ran its course for them (a facilitator who
@@ -252,7 +252,7 @@ class Group:
         now = utc(now)
         self._refuse_if_closed()
         self.closed_at = now
-        events: list[Event] = [GroupClosed.of(self)]
+        events: list[DomainEvent] = [GroupClosed.of(self)]
         for enrollment in [e for e in self.enrollments if e.status == "active"] + self.waitlist:
             reason = "completed" if enrollment.status == "active" else "transferred"
             events.append(enrollment._end(reason, now))
@@ -266,7 +266,7 @@ class Group:
     def _active_members(self) -> int:
         return sum(1 for e in self.enrollments if e.status == "active")
 
-    def _fill_places(self, now: datetime) -> list[Event]:
+    def _fill_places(self, now: datetime) -> list[DomainEvent]:
         """Move people up from the head of the waitlist while there are free places."""
         waitlist, events = self.waitlist, []
         free = self.capacity - self._active_members()

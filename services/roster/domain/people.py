@@ -12,7 +12,7 @@ from typing import Any
 from services.roster.domain import errors as check
 from services.roster.domain.common import new_id, show_id, utc
 from services.roster.domain.errors import Conflict, ValidationFailed
-from services.roster.domain.events import Event, FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated
+from services.roster.domain.events import DomainEvent, FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated
 from services.roster.domain.schedule import clock_time, time_zone
 
 CHANNELS = ("email", "sms", "in_app")
@@ -30,7 +30,7 @@ class Facilitator:
 
     @classmethod
     def register(cls, *, name: Any, email: Any, credentials: Any = None,
-                 now: datetime) -> tuple[Facilitator, list[Event]]:
+                 now: datetime) -> tuple[Facilitator, list[DomainEvent]]:
         facilitator = cls(id=new_id(), name=check.text("name", name),
                           email=check.email("email", email),
                           credentials=check.optional_text("credentials", credentials),
@@ -108,7 +108,7 @@ class Participant:
     def register(cls, *, preferred_name: Any, email: Any, timezone: Any, phone: Any = None,
                  channels: Any = ("email",), sms_consent: Any = False, quiet_hours: Any = None,
                  registered_by: str | None = None,
-                 now: datetime) -> tuple[Participant, list[Event]]:
+                 now: datetime) -> tuple[Participant, list[DomainEvent]]:
         """`quiet_hours` is {'start': ..., 'end': ...} (times or 'HH:MM') or None, as in the API."""
         details = _contact_details({
             "preferred_name": preferred_name, "email": email, "phone": phone,
@@ -129,7 +129,7 @@ class Participant:
     def deliverable_channels(self) -> list[str]:
         return [c for c in self.channels if c != "sms" or self.sms_consent]
 
-    def update(self, changes: dict[str, Any], now: datetime) -> list[Event]:
+    def update(self, changes: dict[str, Any], now: datetime) -> list[DomainEvent]:
         """Apply a partial update (keys from EDITABLE); no event when nothing actually changed."""
         for key in changes:
             if key not in self.EDITABLE:

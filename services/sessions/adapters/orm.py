@@ -6,7 +6,7 @@ may arrive before its group (events can be reordered), and roster stays the owne
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text,
                         Uuid, event)
 from sqlalchemy.orm import registry
 
@@ -15,13 +15,10 @@ from services.sessions.domain.disclosure import Disclosure
 from services.sessions.domain.group import Group
 from services.sessions.domain.membership import Membership
 from services.sessions.domain.model import Session
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, service_metadata
 from shared.messaging.tables import define_messaging_tables
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-})
+metadata = service_metadata()
 messaging = define_messaging_tables(metadata)
 
 groups = Table(

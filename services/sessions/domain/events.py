@@ -6,28 +6,16 @@ because these events reach services and logs that must not learn who is in treat
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-
-def iso_utc(moment: datetime) -> str:
-    """'2026-03-09T22:00:00+00:00': the one spelling of a time on the wire."""
-    return moment.astimezone(timezone.utc).isoformat()
+from shared.events.domain import DomainEvent
 
 
-@dataclass(frozen=True)
-class Event:
-    type: ClassVar[str]
-    version: ClassVar[int] = 1
-
-    def data(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
-class SessionScheduled(Event):
+class SessionScheduled(DomainEvent):
     type: ClassVar[str] = "sessions.session.scheduled"
 
     session_id: str
@@ -42,7 +30,7 @@ class SessionScheduled(Event):
 
 
 @dataclass(frozen=True)
-class SessionRescheduled(Event):
+class SessionRescheduled(DomainEvent):
     """Also emitted when only the modality or place changes (a snow day turns a session virtual):
     participants must hear about it the same way, and the catalogue has no separate 'updated' event."""
 
@@ -59,7 +47,7 @@ class SessionRescheduled(Event):
 
 
 @dataclass(frozen=True)
-class SessionCancelled(Event):
+class SessionCancelled(DomainEvent):
     type: ClassVar[str] = "sessions.session.cancelled"
 
     session_id: str
@@ -69,7 +57,7 @@ class SessionCancelled(Event):
 
 
 @dataclass(frozen=True)
-class AttendanceRecorded(Event):
+class AttendanceRecorded(DomainEvent):
     type: ClassVar[str] = "sessions.attendance.recorded"
 
     session_id: str
@@ -81,7 +69,7 @@ class AttendanceRecorded(Event):
 
 
 @dataclass(frozen=True)
-class AbsenceStreak(Event):
+class AbsenceStreak(DomainEvent):
     """Two (or more) consecutive unexcused absences: facilitators are alerted once per streak."""
 
     type: ClassVar[str] = "sessions.absence.streak"

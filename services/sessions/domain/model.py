@@ -10,7 +10,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from .errors import Conflict, ValidationFailed
-from .events import SessionCancelled, SessionRescheduled, SessionScheduled, iso_utc
+from shared.events.domain import utc_text
+
+from .events import SessionCancelled, SessionRescheduled, SessionScheduled
 from .rules import require_utc, valid_duration, valid_place
 
 DEFAULT_VIDEO_ROOM_TEMPLATE = "https://meet.jit.si/iop-{session_id}"
@@ -32,7 +34,7 @@ def video_room_url(template: str, session_id: uuid.UUID, group_id: uuid.UUID) ->
 
 
 def occurrence_session_id(group_id: uuid.UUID, occurrence_starts_at: datetime) -> uuid.UUID:
-    return uuid.uuid5(_OCCURRENCE_NAMESPACE, f"{group_id}/{iso_utc(occurrence_starts_at)}")
+    return uuid.uuid5(_OCCURRENCE_NAMESPACE, f"{group_id}/{utc_text(occurrence_starts_at)}")
 
 
 def valid_topic(topic: str | None) -> str | None:
@@ -119,7 +121,7 @@ class Session:
         self.cancelled_at = now
         self.cancel_reason = reason
         self.updated_at = now
-        return SessionCancelled(str(self.id), str(self.group_id), iso_utc(self.starts_at), reason)
+        return SessionCancelled(str(self.id), str(self.group_id), utc_text(self.starts_at), reason)
 
     def change_modality(
         self, modality: str, location: str | None, video_room_url: str | None, now: datetime
@@ -157,8 +159,8 @@ class Session:
 
     def _rescheduled(self, previous_starts_at: datetime) -> SessionRescheduled:
         return SessionRescheduled(
-            str(self.id), str(self.group_id), iso_utc(previous_starts_at), iso_utc(self.starts_at),
-            iso_utc(self.ends_at), self.modality, self.location, self.video_room_url,
+            str(self.id), str(self.group_id), utc_text(previous_starts_at), utc_text(self.starts_at),
+            utc_text(self.ends_at), self.modality, self.location, self.video_room_url,
         )
 
 
@@ -194,7 +196,7 @@ def schedule_session(
         occurrence_starts_at=require_utc("starts_at", occurrence_starts_at) if occurrence_starts_at else None,
     )
     event = SessionScheduled(
-        str(session.id), str(group_id), iso_utc(session.starts_at), iso_utc(session.ends_at),
+        str(session.id), str(group_id), utc_text(session.starts_at), utc_text(session.ends_at),
         session.duration_minutes, session.modality, session.location, session.video_room_url, session.topic,
     )
     return session, event

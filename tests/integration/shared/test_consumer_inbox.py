@@ -6,14 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pika
-import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
 from services.roster.bootstrap import build_context
 from shared.events import new_envelope
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 from shared.messaging.pipeline import EventPipeline
-from shared.messaging.topology import EXCHANGE
 from tests.support.workers import running_consumer, wait_for
 
 effects_metadata = MetaData()

@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from services.roster.domain.events import (
-    EVENT_TYPES, EnrollmentActivated, EnrollmentWaitlisted, Event, GroupCreated, utc_text)
+    EVENT_TYPES, EnrollmentActivated, EnrollmentWaitlisted, DomainEvent, GroupCreated, utc_text)
 from services.roster.domain.model import Group
 from services.roster.domain.people import Facilitator, Participant
 from shared.events.catalogue import CATALOGUE
@@ -12,7 +12,7 @@ from shared.events.catalogue import CATALOGUE
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 
 
-def a_full_story() -> tuple[list[Event], Participant, Facilitator]:
+def a_full_story() -> tuple[list[DomainEvent], Participant, Facilitator]:
     """Every kind of roster event, in the order a busy week would produce them."""
     facilitator, events = Facilitator.register(name="Ana Ruiz", email="ana@clinic.example", now=NOW)
     participant, registered = Participant.register(
