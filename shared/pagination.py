@@ -7,11 +7,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from datetime import datetime
 
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.orm import Session
 
 
@@ -37,10 +38,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 def paginate(session: Session, query: Select, created_col, id_col, limit: int, cursor: str | None,
              scalars: bool = True):
-    """Run `query` one page at a time; returns (rows, next_cursor)."""
+    """Run `query` one page at a time, ordered by (created_col, id_col); returns (rows, next_cursor).
+
+    `created_col` may be any timestamp that orders the list (a session list pages by its start).
+    """
     if cursor:
         created, row_id = decode_cursor(cursor)
-        query = query.where(tuple_(created_col, id_col) > tuple_(created, row_id))
+        query = query.where(tuple_(created_col, id_col) > tuple_(literal(created, created_col.type),
+                                                                 literal(_typed_id(id_col, row_id), id_col.type)))
     query = query.order_by(created_col, id_col).limit(limit + 1)
     result = session.execute(query)
     rows = list(result.scalars() if scalars else result)
@@ -53,4 +58,15 @@ def paginate(session: Session, query: Select, created_col, id_col, limit: int, c
 
 
 def _attr(row, name: str):
-    return getattr(row, name)
+    value = getattr(row, name)
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _typed_id(id_col, row_id: str):
+    # Ids are strings in some tables and UUIDs in others; the cursor carries their text.
+    if getattr(id_col.type, "python_type", str) is uuid.UUID:
+        try:
+            return uuid.UUID(row_id)
+        except ValueError:
+            abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
+    return row_id

@@ -1,4 +1,4 @@
-"""Repositories of the read model (groups, memberships) and of disclosures, plus keyset paging.
+"""Repositories of the read model (groups, memberships) and of disclosures.
 
 Sessions and attendance, with their scoped queries, are in session_repositories.py.
 """
@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask_smorest import abort
-from sqlalchemy import Select, delete, exists, insert, literal, or_, select, tuple_
+from sqlalchemy import delete, exists, insert, or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters.orm import disclosures, group_facilitators, groups, memberships
@@ -16,25 +15,7 @@ from services.sessions.domain.disclosure import Disclosure
 from services.sessions.domain.group import Group
 from services.sessions.domain.membership import Membership
 from shared.db import is_sqlite
-from shared.pagination import decode_cursor, encode_cursor
-
-
-def keyset_page(db: DbSession, query: Select, order_col, id_col, limit: int, cursor: str | None):
-    """shared.pagination.paginate for tables whose ids are UUIDs (the cursor carries their text)."""
-    if cursor:
-        moment, row_id = decode_cursor(cursor)
-        try:
-            row_uuid = uuid.UUID(row_id)
-        except ValueError:
-            abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
-        query = query.where(tuple_(order_col, id_col) > tuple_(literal(moment, order_col.type),
-                                                                literal(row_uuid, id_col.type)))
-    rows = list(db.scalars(query.order_by(order_col, id_col).limit(limit + 1)))
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = rows[-1]
-    return rows, encode_cursor(getattr(last, order_col.key), str(getattr(last, id_col.key)))
+from shared.pagination import paginate
 
 
 class GroupRepository:
@@ -119,4 +100,4 @@ class DisclosureRepository:
 
     def page_for_participant(self, participant_id: uuid.UUID, limit: int, cursor: str | None):
         query = select(Disclosure).where(disclosures.c.participant_id == participant_id)
-        return keyset_page(self.db, query, disclosures.c.created_at, disclosures.c.id, limit, cursor)
+        return paginate(self.db, query, disclosures.c.created_at, disclosures.c.id, limit, cursor)

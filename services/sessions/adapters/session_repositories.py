@@ -13,7 +13,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters.orm import attendance, memberships, sessions
-from services.sessions.adapters.repositories import facilitated_by, keyset_page
+from services.sessions.adapters.repositories import facilitated_by
+from shared.pagination import paginate
 from services.sessions.domain.attendance import AttendanceRecord
 from services.sessions.domain.model import Session
 from shared.db import is_sqlite
@@ -89,7 +90,7 @@ class SessionRepository:
             query = query.where(facilitated_by(facilitator_id, sessions.c.group_id))
         if participant_id:
             query = query.where(expected_or_walk_in(participant_id))
-        return keyset_page(self.db, query, sessions.c.starts_at, sessions.c.id, limit, cursor)
+        return paginate(self.db, query, sessions.c.starts_at, sessions.c.id, limit, cursor)
 
     def upcoming_for_participant(self, participant_id: uuid.UUID, now: datetime, limit: int,
                                  facilitator_id: str | None = None) -> list[Session]:
