@@ -32,6 +32,12 @@ def build_context(settings: Settings | None = None) -> ServiceContext:
     return context
 
 
+def consumer_queue(context: ServiceContext) -> str:
+    """The durable queue the consumer reads: "sessions", unless CONSUMER_QUEUE names another (one
+    broker shared by several deployments, or end-to-end test runs, each with a queue of its own)."""
+    return context.settings.get("CONSUMER_QUEUE", QUEUE)
+
+
 def _context(context: ServiceContext | None) -> ServiceContext:
     return context or current_app.extensions["iop"]
 

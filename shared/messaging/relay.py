@@ -65,7 +65,7 @@ class OutboxRelay:
         self._batch_of_tag: dict[int, _Batch] = {}
         self._next_tag = 0  # the broker numbers deliveries per channel, from 1
         self._lowest_open_tag = 1
-        self._claimed_upto = 0  # highest seq in flight: later claims start above it
+        self._claimed_upto = 0  # SQLite: highest seq in flight, later claims start above it
         self._poll_scheduled = False
 
     # --- connection lifecycle -----------------------------------------------------------------
@@ -140,9 +140,15 @@ class OutboxRelay:
         session = self.session_factory()
         c = self.outbox.c
         query = (select(c.seq, c.event_id, c.event_type, c.exchange, c.routing_key, c.body, c.correlation_id)
-                 .where(c.sent_at.is_(None), c.seq > self._claimed_upto).order_by(c.seq).limit(self.batch_size))
+                 .where(c.sent_at.is_(None)).order_by(c.seq).limit(self.batch_size))
         if self.hold_lock:
+            # Rows in flight stay locked by their batch's transaction, so SKIP LOCKED passes over them.
+            # No "seq above the last claim" cursor here: concurrent requests commit out of seq order,
+            # and a row committed after a higher seq was claimed would be stranded below the cursor.
             query = query.with_for_update(skip_locked=True)
+        else:
+            # SQLite has one writer at a time, so rows commit in seq order and the cursor is safe.
+            query = query.where(c.seq > self._claimed_upto)
         rows = session.execute(query).all()
         if not rows or not self.hold_lock:
             session.rollback()

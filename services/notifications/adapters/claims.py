@@ -40,7 +40,8 @@ class Outcome:
 def to_notification(row) -> Notification:
     return Notification(id=row.id, recipient_id=row.recipient_id, recipient_kind=row.recipient_kind,
                         channel=row.channel, kind=row.kind, group_id=row.group_id, session_id=row.session_id,
-                        urgent=row.urgent, attempts=row.attempts, due_at=row.due_at, params=row.params or {})
+                        urgent=row.urgent, attempts=row.attempts, due_at=row.due_at, params=row.params or {},
+                        correlation_id=row.correlation_id)
 
 
 def claim(session_factory: sessionmaker[Session], limit: int, now: datetime,

@@ -13,6 +13,7 @@ from services.notifications.adapters.orm import group_facilitators, notification
 from services.notifications.adapters.read_models import dialect_insert
 from services.notifications.domain.messages import Channel
 from services.notifications.domain.model import REMINDER_KINDS, Reason, Status
+from shared.logging import current_correlation_id
 from shared.pagination import paginate
 
 _OPEN = (Status.PENDING, Status.SENDING)
@@ -21,11 +22,14 @@ _OPEN = (Status.PENDING, Status.SENDING)
 def new_row(*, recipient_id: str, recipient_kind: str, channel: str, kind: str, dedupe_key: str,
             due_at: datetime, now: datetime, group_id: str | None = None, session_id: str | None = None,
             event_id: str | None = None, urgent: bool = False, params: dict[str, Any] | None = None) -> dict:
+    """A pending row of the log; it carries the correlation id it was planned under (the consumer
+    sets the event's), as the outbox does for events."""
     return {"id": str(uuid.uuid4()), "recipient_id": recipient_id, "recipient_kind": recipient_kind,
             "channel": str(channel), "kind": str(kind), "group_id": group_id, "session_id": session_id,
             "event_id": event_id, "dedupe_key": dedupe_key, "status": Status.PENDING.value, "reason": None,
             "urgent": urgent, "params": params or {}, "attempts": 0, "due_at": due_at,
-            "next_attempt_at": due_at, "created_at": now, "updated_at": now}
+            "next_attempt_at": due_at, "created_at": now, "updated_at": now,
+            "correlation_id": current_correlation_id()}
 
 
 class NotificationLog:

@@ -110,6 +110,8 @@ notifications = Table(
     Column("body", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The correlation id of the request that caused it, so the send is logged under that id too.
+    Column("correlation_id", String(64)),
     # The guarantee that one event or one reminder slot never reaches a person twice on a channel.
     UniqueConstraint("recipient_id", "channel", "dedupe_key"),
 )

@@ -102,6 +102,7 @@ class Notification:
     attempts: int
     due_at: datetime
     params: dict[str, Any] = field(default_factory=dict)
+    correlation_id: str | None = None  # of the request that caused it: its send is logged under it
 
     @property
     def is_reminder(self) -> bool:

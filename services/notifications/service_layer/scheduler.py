@@ -7,6 +7,7 @@ one to record. In-app notifications are delivered by storing their rendered titl
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from services.notifications.domain.messages import Channel, MessageTooLong
 from services.notifications.domain.model import Notification, Reason, Status
 from services.notifications.service_layer.batch_facts import BatchFacts
 from services.notifications.service_layer.compose import MissingLocation, compose
+from shared.logging import correlation
 from shared.metrics import NOTIFICATIONS
 from shared.worker import GracefulStop, Heartbeat, backoff_delays
 
@@ -64,11 +66,12 @@ class Scheduler:
         facts = BatchFacts.load(self.session_factory, batch, now)
         outcomes = self.deliver(batch, facts, now)
         self._record(token, outcomes)
-        channels = {n.id: n.channel for n in batch}
-        for outcome in outcomes:
+        for n, outcome in zip(batch, outcomes):
             if outcome.status != Status.PENDING or outcome.last_error:  # final, or a failed try
                 status = "retried" if outcome.status == Status.PENDING else str(outcome.status)
-                NOTIFICATIONS.labels(channels[outcome.id], status).inc()
+                NOTIFICATIONS.labels(n.channel, status).inc()
+            if outcome.status != Status.PENDING:
+                _log_outcome(n, outcome)
         log.info("notification batch done", extra={"count": len(batch)})
         return len(batch)
 
@@ -151,3 +154,13 @@ class Scheduler:
             return Outcome(n.id, n.kind, Status.FAILED, now, attempts, reason=reason, last_error=error[:300])
         return Outcome(n.id, n.kind, Status.PENDING, now + self.config.retry_delay(attempts), attempts,
                        last_error=error[:300])
+
+
+def _log_outcome(n: Notification, outcome: Outcome) -> None:
+    """One line per notification that reached its final status, under the correlation id of the
+    request that caused it: ops follow one id from that request to this send."""
+    under = correlation(n.correlation_id) if n.correlation_id else contextlib.nullcontext()
+    with under:
+        log.info("notification %s", outcome.status, extra={
+            "notification_id": n.id, "channel": n.channel, "status": str(outcome.status),
+            "attempts": outcome.attempts, "group_id": n.group_id, "session_id": n.session_id})

@@ -39,6 +39,8 @@ class NotificationOut(Schema):
     last_error = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    correlation_id = fields.String(allow_none=True, metadata={
+        "description": "of the request that caused it; the scheduler logs the send under it"})
 
 
 class InboxItemOut(Schema):
