@@ -15,7 +15,7 @@ from shared.events.domain import utc_text
 from .events import SessionCancelled, SessionRescheduled, SessionScheduled
 from .rules import require_utc, valid_duration, valid_place
 
-DEFAULT_VIDEO_ROOM_TEMPLATE = "https://meet.jit.si/iop-{session_id}"
+DEFAULT_VIDEO_ROOM_TEMPLATE = "https://meet.jit.si/room-{session_id}"  # neutral: a room name must not hint at the program
 MAX_REASON_LENGTH = 500
 MAX_TOPIC_LENGTH = 200
 # Namespace for generated sessions' ids: one weekly slot of one group always gets the same id, so two

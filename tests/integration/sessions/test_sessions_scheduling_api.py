@@ -27,7 +27,7 @@ def test_one_session_takes_the_groups_defaults_and_is_announced(clinic):
     session = clinic.schedule(group["group_id"], starts, topic="Coping skills")
 
     assert (session["modality"], session["duration_minutes"], session["status"]) == ("virtual", 180, "scheduled")
-    assert session["video_room_url"] == f"https://meet.jit.si/iop-{session['id']}"
+    assert session["video_room_url"] == f"https://meet.jit.si/room-{session['id']}"
     assert datetime.fromisoformat(session["ends_at"]) == starts + timedelta(hours=3)
     [event] = clinic.events("sessions.session.scheduled")
     assert event["data"]["session_id"] == session["id"] and event["producer"] == "sessions"
@@ -105,7 +105,7 @@ def test_a_snow_day_turns_one_in_person_session_virtual_and_is_announced(clinic)
 
     assert r.status_code == 200
     assert (r.json["modality"], r.json["location"]) == ("virtual", None)
-    assert r.json["video_room_url"] == f"https://meet.jit.si/iop-{session['id']}"
+    assert r.json["video_room_url"] == f"https://meet.jit.si/room-{session['id']}"
     [event] = clinic.events("sessions.session.rescheduled")
     assert event["data"]["modality"] == "virtual" and event["data"]["starts_at"] == session["starts_at"]
     topic = clinic.http.patch(f"/v1/sessions/{session['id']}", json={"topic": "Relapse prevention"}, headers=ADMIN)

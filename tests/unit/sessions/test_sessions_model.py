@@ -22,7 +22,7 @@ def session(modality="virtual", location=None, **overrides):
 def test_scheduling_a_virtual_session_gives_it_a_room_and_an_id_only_event():
     s, event = session()
 
-    assert s.video_room_url == f"https://meet.jit.si/iop-{s.id}"
+    assert s.video_room_url == f"https://meet.jit.si/room-{s.id}"
     assert s.ends_at == START + timedelta(hours=3)
     assert s.location is None and not s.generated
     assert isinstance(event, SessionScheduled) and event.type == "sessions.session.scheduled"
@@ -134,7 +134,7 @@ def test_cancel_needs_a_reason_happens_once_and_not_after_the_session():
 
 def test_a_snow_day_turns_an_in_person_session_virtual_and_participants_are_told():
     s, _ = session("in_person", "Room 4")
-    room = video_room_url("https://meet.jit.si/iop-{session_id}", s.id, s.group_id)
+    room = video_room_url("https://meet.jit.si/room-{session_id}", s.id, s.group_id)
 
     event = s.change_modality("virtual", None, room, BEFORE)
 
