@@ -3,6 +3,8 @@
 Every `/v1/` endpoint requires a valid token unless its view is marked `@public` (join links and
 signed calendar feeds carry their own credential). Roles: admin sees everything; a facilitator
 their own groups and the participants they registered or facilitate; a participant only themself.
+An address that keeps failing (401) is paused on every `/v1/` path with 429 and Retry-After
+(RATE_LIMIT_AUTH_FAILURES_PER_MINUTE, shared.rate_limit).
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import jwt
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
+
+from shared.rate_limit import RateLimiter, client_address
 
 ROLES = ("admin", "facilitator", "participant")
 
@@ -63,14 +67,23 @@ def public(view):
     return view
 
 
-def init_auth(app: Flask, secret: str) -> None:
+def init_auth(app: Flask, secret: str, failures: RateLimiter | None = None) -> None:
+    """Check bearer tokens on `/v1/`; with `failures`, pause an address after too many 401s."""
     app.extensions["iop_jwt_secret"] = secret
 
     @app.before_request
     def _authenticate():
         g.principal = None
+        if not request.path.startswith("/v1/"):
+            return None
+        if failures is not None:
+            # Checked before the token, so a paused guesser learns nothing, not even from a good one.
+            wait = failures.wait_seconds(client_address())
+            if wait:
+                abort(429, message="too many failed authentications from this address; try again later",
+                      headers={"Retry-After": str(wait)})
         view = app.view_functions.get(request.endpoint or "")
-        if not request.path.startswith("/v1/") or getattr(view, "iop_public", False):
+        if getattr(view, "iop_public", False):
             return None
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
@@ -81,6 +94,15 @@ def init_auth(app: Flask, secret: str) -> None:
         except AuthError as exc:
             abort(401, message=str(exc))
         return None
+
+    if failures is not None:
+        @app.after_request
+        def _count_failure(response: Response):
+            # Every 401 counts, whoever raised it (the shared check or a public view's own, like the
+            # calendar feed's bearer fallback).
+            if response.status_code == 401 and request.path.startswith("/v1/"):
+                failures.acquire(client_address())
+            return response
 
 
 def current_principal() -> Principal:

@@ -1,8 +1,9 @@
 """The application factory every service starts from.
 
-It wires: flask-smorest (OpenAPI at /openapi.json, docs at /docs), bearer auth, uniform JSON errors
-(never a stack trace), domain errors mapped to 4xx, correlation ids, request metrics, security
-headers, a request size limit, /healthz, /readyz and /metrics. The service adds its blueprints.
+It wires: flask-smorest (OpenAPI at /openapi.json, docs at /docs), bearer auth with a limit on
+failed attempts per address, uniform JSON errors (never a stack trace), domain errors mapped to 4xx,
+correlation ids, request metrics, security headers, a request size limit, /healthz, /readyz and
+/metrics. The service adds its blueprints.
 """
 from __future__ import annotations
 
@@ -20,11 +21,16 @@ from shared.fields import is_uuid
 from shared.health import health
 from shared.logging import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from shared.metrics import REQUEST_LATENCY, OutboxCollector, render_metrics
+from shared.rate_limit import AbuseLimits
 from shared.web.context import ServiceContext
 
 log = logging.getLogger(__name__)
 _SAFE_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MAX_BODY_BYTES = 256 * 1024
+MAX_JSON_DEPTH = 32  # our documents nest 3 levels; deeper is an attack on the parser, not a request
+# Pages are self-contained (inline style, no script, no asset): forbid everything else, framing too.
+PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
+            "form-action 'none'")
 
 
 def create_base_app(context: ServiceContext, title: str, description: str,
@@ -42,10 +48,12 @@ def create_base_app(context: ServiceContext, title: str, description: str,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False,
     )
     app.extensions["iop"] = context
+    limits = app.extensions["iop_abuse_limits"] = AbuseLimits.from_settings(settings)
     api = Api(app)
     _install_request_hooks(app, settings.service)  # first: every response carries a correlation id
-    init_auth(app, settings.jwt_secret)
+    init_auth(app, settings.jwt_secret, limits.auth_failures)
     _install_path_id_check(app)
+    _install_body_check(app)
     _install_error_handlers(app, domain_errors)
     app.register_blueprint(health)
     collector = OutboxCollector(settings.service, context.session_factory, context.tables.outbox)
@@ -75,7 +83,7 @@ def _install_request_hooks(app: Flask, service: str) -> None:
         if request.path.startswith(("/v1/", "/join/")):
             response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html" and not request.path.startswith("/docs"):
-            response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+            response.headers["Content-Security-Policy"] = PAGE_CSP
             response.headers["X-Frame-Options"] = "DENY"
         started = g.get("started")
         if started is not None:
@@ -98,6 +106,68 @@ def _install_path_id_check(app: Flask) -> None:
         for name, value in (request.view_args or {}).items():
             if name.endswith("_id") and not is_uuid(value):
                 abort(422, message=f"{name} is not a valid UUID", errors={"path": {name: ["Not a valid UUID."]}})
+
+
+def _install_body_check(app: Flask) -> None:
+    @app.before_request
+    def _refuse_unstorable_input():
+        # Bad input is a 4xx, never a 500 from deep inside: PostgreSQL cannot store U+0000 in text,
+        # and Python's JSON parser overflows its stack on a few thousand nested brackets.
+        for name, values in request.args.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                _refuse_nul("query", name)
+        if not request.is_json:
+            return
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:
+            body = None
+            too_deep = True
+        else:
+            too_deep = _depth(body) > MAX_JSON_DEPTH
+        if too_deep:
+            abort(400, message=f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels",
+                  errors={"json": {"_schema": [f"Nested deeper than {MAX_JSON_DEPTH} levels."]}})
+        field = _first_nul(body)
+        if field is not None:
+            _refuse_nul("json", field)
+
+
+def _refuse_nul(location: str, field: str):
+    abort(422, message=f"{field} may not contain a NUL character (U+0000)",
+          errors={location: {field: ["May not contain a NUL character (U+0000)."]}})
+
+
+def _children(value) -> list[tuple[str, object]]:
+    if isinstance(value, dict):
+        return [(str(key), item) for key, item in value.items()]
+    if isinstance(value, list):
+        return [(str(index), item) for index, item in enumerate(value)]
+    return []
+
+
+def _depth(document) -> int:
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        deepest = max(deepest, depth)
+        pending.extend((item, depth + 1) for _, item in _children(value))
+    return deepest
+
+
+def _first_nul(document) -> str | None:
+    """The dotted path of a text (or key) holding U+0000 in a parsed JSON document, or None."""
+    pending = [("", document)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str) and "\x00" in value:
+            return path or "_schema"
+        for key, item in _children(value):
+            where = f"{path}.{key}" if path else key
+            if "\x00" in key:
+                return where
+            pending.append((where, item))
+    return None
 
 
 def _install_error_handlers(app: Flask, domain_errors: dict[type[Exception], int]) -> None:
