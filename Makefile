@@ -25,7 +25,7 @@ run: migrate check-broker
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
 
 test: install
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability"
 
 test-reliability: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m reliability tests/reliability

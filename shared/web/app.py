@@ -13,6 +13,7 @@ import time
 from http import HTTPStatus
 
 from flask import Flask, Response, g, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -188,8 +189,19 @@ def _install_error_handlers(app: Flask, domain_errors: dict[type[Exception], int
     def _unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return _json_error(exc.code or 500, exc.description or "")
+        if _database_unavailable(exc):
+            # Not a bug of ours and nothing was written: tell clients to come back, as /readyz does.
+            log.warning("database unavailable", extra={"path": request.path, "method": request.method,
+                                                       "error": type(exc).__name__})
+            body, code = _json_error(503, "the database is unavailable; try again shortly")
+            return body, code, {"Retry-After": "5"}
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return _json_error(500, InternalServerError.description)
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    return isinstance(exc, (OperationalError, InterfaceError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def _reason(code: int) -> str:

@@ -45,9 +45,12 @@ def to_notification(row) -> Notification:
 
 
 def claim(session_factory: sessionmaker[Session], limit: int, now: datetime,
-          lease: timedelta) -> tuple[str, list[Notification]]:
-    """Take up to `limit` due notifications; returns (claim token, notifications), oldest due first."""
-    token = str(uuid.uuid4())
+          lease: timedelta, token: str | None = None) -> tuple[str, list[Notification]]:
+    """Take up to `limit` due notifications; returns (claim token, notifications), oldest due first.
+
+    The caller may choose the token, so it can still release the claim when the commit's outcome
+    is unknown (the connection broke while committing)."""
+    token = token or str(uuid.uuid4())
     with session_factory() as session:
         due = (select(notifications.c.id)
                .where(STILL_TO_SEND, notifications.c.next_attempt_at <= now)
@@ -64,6 +67,17 @@ def claim(session_factory: sessionmaker[Session], limit: int, now: datetime,
             .returning(*notifications.c)).all()
         session.commit()
     return token, sorted((to_notification(row) for row in rows), key=lambda n: n.due_at)
+
+
+def release(session_factory: sessionmaker[Session], token: str, now: datetime) -> int:
+    """Hand back a claim whose batch was abandoned before anything was sent: its rows are due again
+    at once instead of after the lease. Returns how many rows it held (none if the claim never committed)."""
+    with session_factory() as session:
+        released = session.execute(
+            update(notifications).where(notifications.c.claim_token == token)
+            .values(status=Status.PENDING.value, claim_token=None, next_attempt_at=now, updated_at=now)).rowcount
+        session.commit()
+    return released
 
 
 _RECORD = (update(notifications)

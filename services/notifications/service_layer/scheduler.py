@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -42,6 +43,7 @@ class Scheduler:
         self.stop = stop or GracefulStop()
         self.heartbeat = heartbeat or Heartbeat(None)
         self.clock = clock
+        self._abandoned: list[str] = []  # claim tokens of batches that failed before sending
 
     def run(self) -> None:
         log.info("scheduler started")
@@ -60,10 +62,17 @@ class Scheduler:
     def run_once(self) -> int:
         """Claim, deliver and record one batch; returns how many notifications it held."""
         now = self.clock()
-        token, batch = claims.claim(self.session_factory, self.config.batch_size, now, self.config.lease)
+        self._release_abandoned(now)
+        token = str(uuid.uuid4())
+        # Until sending starts, a failure (the database going away) abandons a claim that sent
+        # nothing: it is released on the next round rather than left to wait out its lease.
+        self._abandoned.append(token)
+        token, batch = claims.claim(self.session_factory, self.config.batch_size, now, self.config.lease, token)
         if not batch:
+            self._abandoned.remove(token)
             return 0
         facts = BatchFacts.load(self.session_factory, batch, now)
+        self._abandoned.remove(token)  # from here on messages go out: only the lease hands them on
         outcomes = self.deliver(batch, facts, now)
         self._record(token, outcomes)
         for n, outcome in zip(batch, outcomes):
@@ -74,6 +83,13 @@ class Scheduler:
                 _log_outcome(n, outcome)
         log.info("notification batch done", extra={"count": len(batch)})
         return len(batch)
+
+    def _release_abandoned(self, now: datetime) -> None:
+        while self._abandoned:
+            released = claims.release(self.session_factory, self._abandoned[0], now)
+            self._abandoned.pop(0)
+            if released:
+                log.warning("released an abandoned claim", extra={"count": released})
 
     def _record(self, token: str, outcomes: list[Outcome]) -> None:
         """Write the outcomes, trying hard: what is not recorded is sent again when the lease ends."""
