@@ -37,7 +37,9 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'non
 def create_base_app(context: ServiceContext, title: str, description: str,
                     domain_errors: dict[type[Exception], int]) -> tuple[Flask, Api]:
     settings = context.settings
-    app = Flask(settings.service)
+    # The service's package, not its bare name: a folder called 'sessions' elsewhere on sys.path
+    # (tests have one) would otherwise be taken for it.
+    app = Flask(f"services.{settings.service}")
     app.config.update(
         API_TITLE=title, API_VERSION="1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="docs",
