@@ -1,6 +1,6 @@
 """Outbox relay throughput: rows in the outbox to confirmed on the broker, per second.
 
-    .venv/bin/python -m bench.relay_throughput [--events 20000] [--database-url URL]
+    .venv/bin/python -m bench.relay_throughput [--events 20000] [--database-url URL] [--amqp-url URL]
 
 Fills the roster outbox of a fresh PostgreSQL database with valid events, runs the real relay
 against the local RabbitMQ (a queue bound to the events keeps them, as a consumer would), and
@@ -59,9 +59,9 @@ def fill_outbox(session_factory, outbox, count: int) -> None:
         session.commit()
 
 
-def measure(events: int, admin_url: str, batch_size: int) -> dict:
+def measure(events: int, admin_url: str, batch_size: int, amqp_url: str = AMQP_URL) -> dict:
     url, drop = fresh_database(admin_url)
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
     channel = connection.channel()
     channel.exchange_declare("iop.events", "topic", durable=True)
     queue = f"bench.relay.{uuid.uuid4().hex[:6]}"
@@ -74,7 +74,7 @@ def measure(events: int, admin_url: str, batch_size: int) -> dict:
         outbox = orm.messaging.outbox
         fill_outbox(session_factory, outbox, events)
         stop = GracefulStop()
-        relay = OutboxRelay(session_factory, orm.messaging, AMQP_URL, batch_size=batch_size, stop=stop)
+        relay = OutboxRelay(session_factory, orm.messaging, amqp_url, batch_size=batch_size, stop=stop)
         started = time.perf_counter()
         thread = threading.Thread(target=relay.run, daemon=True)
         thread.start()
@@ -103,8 +103,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--database-url", default=ADMIN_URL, help="an admin URL of the PostgreSQL server")
+    parser.add_argument("--amqp-url", default=AMQP_URL, help="the RabbitMQ to publish to")
     args = parser.parse_args()
-    print(json.dumps(measure(args.events, args.database_url, args.batch_size)))
+    print(json.dumps(measure(args.events, args.database_url, args.batch_size, args.amqp_url)))
 
 
 if __name__ == "__main__":
