@@ -67,6 +67,18 @@ def public(view):
     return view
 
 
+def principal_from_header(secret: str, missing: str = "a bearer token is required") -> Principal:
+    """The caller of this request from its `Authorization: Bearer` header; 401 when absent or bad."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        abort(401, message=missing)
+    try:
+        return decode_token(token.strip(), secret)
+    except AuthError as exc:
+        abort(401, message=str(exc))
+        raise  # unreachable: abort raises
+
+
 def init_auth(app: Flask, secret: str, failures: RateLimiter | None = None) -> None:
     """Check bearer tokens on `/v1/`; with `failures`, pause an address after too many 401s."""
     app.extensions["iop_jwt_secret"] = secret
@@ -85,14 +97,7 @@ def init_auth(app: Flask, secret: str, failures: RateLimiter | None = None) -> N
         view = app.view_functions.get(request.endpoint or "")
         if getattr(view, "iop_public", False):
             return None
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            abort(401, message="a bearer token is required")
-        try:
-            g.principal = decode_token(token.strip(), secret)
-        except AuthError as exc:
-            abort(401, message=str(exc))
+        g.principal = principal_from_header(secret)
         return None
 
     if failures is not None:

@@ -7,16 +7,13 @@ in batches of hundreds, where an identity map would only cost time.
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, Time,
+from sqlalchemy import (JSON, Boolean, Column, Index, Integer, String, Table, Text, Time,
                         UniqueConstraint, text)
 
-from shared.db import UTCDateTime
+from shared.db import UTCDateTime, service_metadata
 from shared.messaging.tables import define_messaging_tables
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-})
+metadata = service_metadata()
 messaging = define_messaging_tables(metadata)
 
 # Participants and facilitators: who to reach, how, and when not to.

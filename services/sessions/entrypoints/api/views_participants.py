@@ -18,7 +18,7 @@ from services.sessions.entrypoints.api.schemas_participants import (AttendanceSu
 from services.sessions.service_layer import attendance, join
 from services.sessions.service_layer.access import ensure_sees_participant
 from services.sessions.service_layer.calendar import calendar_feed
-from shared.auth import AuthError, current_principal, decode_token, jwt_secret, public
+from shared.auth import current_principal, jwt_secret, principal_from_header, public
 
 blp = Blueprint("participants", __name__, url_prefix="/v1", description="A participant's sessions and attendance")
 DEFAULT_PERIOD = timedelta(days=27)  # four weeks, today included
@@ -101,10 +101,4 @@ def calendar(participant_id: str):
 
 def _bearer_principal():
     # The view is public (for the signed URL), so shared auth has not checked the header here.
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        abort(401, message="a bearer token or a signed feed token is required")
-    try:
-        return decode_token(token.strip(), jwt_secret())
-    except AuthError as exc:
-        abort(401, message=str(exc))
+    return principal_from_header(jwt_secret(), missing="a bearer token or a signed feed token is required")
