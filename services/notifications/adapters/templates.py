@@ -26,7 +26,9 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 # Every kind takes these; the timezone is required because every text shows times.
 COMMON_REQUIRED = frozenset({"recipient_timezone"})
-COMMON_OPTIONAL = frozenset({"recipient_name"})
+# No name, email or phone: a message may be read on a shared or locked screen, forwarded, or
+# kept by a mail provider; the greeting is "Hello," for everyone (SPEC 3, privacy by default).
+COMMON_OPTIONAL: frozenset[str] = frozenset()
 
 _MEMBERSHIP_OPTIONAL = frozenset({"schedule", "first_session_starts_at", "location"})
 

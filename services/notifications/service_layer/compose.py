@@ -30,7 +30,7 @@ def compose(notification: Notification, recipient: Recipient, facts: Facts,
     group, session, params = facts.group, facts.session, notification.params
     # Facilitators gave no timezone: the group's own clock is the one they work by.
     timezone = recipient.timezone or (group.timezone if group else "UTC")
-    context: dict[str, Any] = {"recipient_timezone": timezone, "recipient_name": recipient.name}
+    context: dict[str, Any] = {"recipient_timezone": timezone}  # never their name: see templates.py
     if kind in (MessageKind.WELCOME, MessageKind.PROMOTED):
         if group is not None:
             context["schedule"] = group.schedule

@@ -21,8 +21,8 @@ FORBIDDEN = (
 STARTS = datetime(2026, 3, 9, 22, tzinfo=timezone.utc)
 SCHEDULE = {"weekdays": ["mon", "wed", "thu"], "start_time": "18:00", "duration_minutes": 180,
             "timezone": "America/New_York"}
-MEMBER = {"recipient_timezone": "America/Chicago", "recipient_name": "Jordan"}
-FACILITATOR = {"recipient_timezone": "America/New_York", "recipient_name": "Dr. Alvarez"}
+MEMBER = {"recipient_timezone": "America/Chicago"}
+FACILITATOR = {"recipient_timezone": "America/New_York"}
 
 # The fullest realistic context for every kind.
 CONTEXTS: dict[str, dict] = {

@@ -61,9 +61,9 @@ def test_cancellation_shows_the_time_and_refuses_a_reason():
 
 
 def test_welcome_lists_the_weekly_schedule_and_first_session():
-    context = {**NY, "recipient_name": "Jordan", "schedule": SCHEDULE, "first_session_starts_at": STARTS}
+    context = {**NY, "schedule": SCHEDULE, "first_session_starts_at": STARTS}
     message = render("welcome", "email", context)
-    assert message.text.startswith("Hi Jordan,")
+    assert message.text.startswith("Hello,\n")
     assert "Mondays, Wednesdays and Thursdays at 6:00 PM EDT, for 3 hours" in message.text
     assert "Your first session: Monday, March 9 at 6:00 PM EDT." in message.text
 
@@ -110,9 +110,9 @@ def test_unknown_kind_or_channel_is_refused():
 
 
 def test_html_part_escapes_what_it_is_given():
-    context = {**NY, "recipient_name": "<b>Jo</b>", "starts_at": STARTS, "location": "Fish & Co <annex>"}
+    context = {**NY, "starts_at": STARTS, "location": "Fish & Co <annex>"}
     message = render("reminder_in_person", "email", context)
-    assert "&lt;b&gt;Jo&lt;/b&gt;" in message.html and "Fish &amp; Co &lt;annex&gt;" in message.html
+    assert "Fish &amp; Co &lt;annex&gt;" in message.html
     assert "Fish & Co <annex>" in message.text  # plain text stays plain
 
 
@@ -138,3 +138,9 @@ def test_sms_and_in_app_have_the_right_shape():
     in_app = render("waitlisted", "in_app", {**NY, "waitlist_position": 1})
     assert sms.subject is None and sms.html is None and "\n" not in sms.text
     assert in_app.subject and in_app.html is None
+
+
+def test_no_message_greets_by_name():
+    """A message may be read on a shared screen or forwarded: it never carries the recipient's name."""
+    with pytest.raises(ValueError, match="recipient_name"):
+        render("welcome", "email", {**NY, "recipient_name": "Jordan"})
