@@ -18,9 +18,9 @@ migrate: install
 	@for s in $(SERVICES); do $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
 
 check-broker: install
-	@$(PY) -c "import os,sys; from shared.health import broker_reachable; u=os.environ.get('AMQP_URL','amqp://guest:guest@127.0.0.1:5672/%2F'); sys.exit(0) if broker_reachable(u) else print('WARNING: RabbitMQ is not reachable (AMQP_URL); the APIs still serve and events wait in the outbox until it is up.')"
+	@$(PY) -c "import os,sys; from shared.health import broker_reachable; u=os.environ.get('AMQP_URL','amqp://guest:guest@127.0.0.1:5672/%2F'); sys.exit(0) if broker_reachable(u) else sys.exit('RabbitMQ is not reachable at AMQP_URL (default 127.0.0.1:5672): start it (rabbitmq-server -detached) and run make run again. The migrate step declares the consumers\' queues on it.')"
 
-run: migrate check-broker
+run: check-broker migrate
 	mkdir -p var/mail
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
 

@@ -8,6 +8,7 @@ from shared.config import Settings
 from shared.logging import configure_logging
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.pipeline import EventPipeline
+from shared.messaging.provision import provision_consumer_queue
 from shared.messaging.relay import OutboxRelay
 from shared.metrics import WorkerMetrics, serve_worker_metrics
 from shared.migrations import upgrade
@@ -17,11 +18,20 @@ from shared.worker import GracefulStop, Heartbeat
 log = logging.getLogger(__name__)
 
 
-def migrate(service: str) -> None:
+def migrate(service: str, queue: str | None = None, bindings: list[str] | None = None) -> None:
+    """The one-shot before a service starts: its database schema, and for a consuming service its
+    queue on the broker (CONSUMER_QUEUE overrides the name), so no event is published before it exists."""
     settings = Settings.from_env(service)
     configure_logging(service, settings.log_level)
     upgrade(service, settings.database_url)
     log.info("database schema is up to date")
+    if queue is not None:
+        provision_consumer_queue(settings.amqp_url, settings.get("CONSUMER_QUEUE", queue), bindings or [],
+                                 retry_delays(settings), float(settings.get("BROKER_WAIT_SECONDS", "60")))
+
+
+def retry_delays(settings: Settings) -> list[float]:
+    return [float(d) for d in settings.get("CONSUMER_RETRY_DELAYS", "1,5,30,120").split(",")]
 
 
 def relay(context: ServiceContext) -> None:
@@ -39,8 +49,7 @@ def consume(context: ServiceContext, pipeline: EventPipeline, queue: str, bindin
     settings = context.settings
     configure_logging(f"{settings.service}-consumer", settings.log_level)
     serve_worker_metrics()
-    delays = [float(d) for d in settings.get("CONSUMER_RETRY_DELAYS", "1,5,30,120").split(",")]
     EventConsumer(pipeline, settings.amqp_url, queue, bindings, prefetch=settings.consumer_prefetch,
-                  max_attempts=settings.consumer_max_attempts, retry_delays=delays,
+                  max_attempts=settings.consumer_max_attempts, retry_delays=retry_delays(settings),
                   stop=GracefulStop().install(), heartbeat=Heartbeat(settings.heartbeat_file),
                   metrics=WorkerMetrics(settings.service)).run()

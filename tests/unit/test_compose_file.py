@@ -131,6 +131,18 @@ def test_migrations_run_once_and_gate_everything_of_their_service(services):
                 assert gate == "service_completed_successfully", f"{other_name} does not wait for {name}"
 
 
+def test_relays_start_only_after_every_consumer_queue_is_declared(services):
+    # RabbitMQ confirms and drops an event no queue is bound to: the consumers' queues are declared
+    # by their services' migrate one-shots, so every relay waits for all of those.
+    consuming = {"sessions-migrate", "notifications-migrate"}
+    for name in consuming:
+        assert services[name]["depends_on"]["rabbitmq"]["condition"] == "service_healthy", name
+    for name in ("roster-relay", "sessions-relay"):
+        gates = {dep for dep, how in services[name]["depends_on"].items()
+                 if how.get("condition") == "service_completed_successfully"}
+        assert consuming <= gates, f"{name} may publish before {sorted(consuming - gates)} declared its queue"
+
+
 def test_each_image_is_built_once_per_service_and_shared_by_its_processes(services):
     built = {name: s for name, s in services.items() if "build" in s}
     for name, service in built.items():

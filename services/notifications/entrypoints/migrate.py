@@ -1,5 +1,10 @@
-"""Apply the notifications database migrations: `python -m services.notifications.entrypoints.migrate`."""
+"""The notifications one-shot before the service starts: `python -m services.notifications.entrypoints.migrate`.
+
+Applies the database migrations, then declares the consumer's queue and bindings on the broker, so
+events the relays publish from the first moment are kept for the consumer.
+"""
+from services.notifications.bootstrap import BINDINGS, QUEUE
 from shared.processes import migrate
 
 if __name__ == "__main__":
-    migrate("notifications")
+    migrate("notifications", QUEUE, BINDINGS)
