@@ -101,7 +101,7 @@ def measure(events: int, admin_url: str, batch_size: int, amqp_url: str = AMQP_U
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--database-url", default=ADMIN_URL, help="an admin URL of the PostgreSQL server")
     parser.add_argument("--amqp-url", default=AMQP_URL, help="the RabbitMQ to publish to")
     args = parser.parse_args()

@@ -41,7 +41,7 @@ class Settings:
     public_base_url: str
     log_level: str = "INFO"
     heartbeat_file: str | None = None
-    relay_batch_size: int = 500
+    relay_batch_size: int = 2000
     consumer_prefetch: int = 50
     consumer_max_attempts: int = 5
     extra: dict[str, str] = field(default_factory=dict)
@@ -67,7 +67,7 @@ class Settings:
             public_base_url=_env("PUBLIC_BASE_URL", f"http://localhost:{port}").rstrip("/"),
             log_level=_env("LOG_LEVEL", "INFO").upper(),
             heartbeat_file=os.environ.get("HEARTBEAT_FILE") or None,
-            relay_batch_size=_int("RELAY_BATCH_SIZE", 500),
+            relay_batch_size=_int("RELAY_BATCH_SIZE", 2000),
             consumer_prefetch=_int("CONSUMER_PREFETCH", 50),
             consumer_max_attempts=_int("CONSUMER_MAX_ATTEMPTS", 5),
             extra={k: v for k, v in os.environ.items() if k.isupper() and v != ""},

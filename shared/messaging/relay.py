@@ -43,7 +43,7 @@ class _Batch:
 
 class OutboxRelay:
     def __init__(self, session_factory: sessionmaker[Session], tables: MessagingTables, amqp_url: str,
-                 batch_size: int = 500, idle_poll_seconds: float = 0.02, window: int = 3,
+                 batch_size: int = 2000, idle_poll_seconds: float = 0.02, window: int = 3,
                  stop: GracefulStop | None = None, heartbeat: Heartbeat | None = None, metrics=None):
         self.session_factory = session_factory
         self.outbox = tables.outbox
