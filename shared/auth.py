@@ -8,6 +8,8 @@ An address that keeps failing (401) is paused on every `/v1/` path with 429 and 
 """
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -50,6 +52,17 @@ def mint_token(secret: str, role: str, sub: str, ttl: timedelta = timedelta(hour
 
 
 def decode_token(token: str, secret: str) -> Principal:
+    principal, expires_at = _verified(token, secret)
+    if time.time() >= expires_at:
+        raise AuthError("token expired")
+    return principal
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[Principal, float]:
+    """Signature and claims of a token, checked once: a client sends the same token with every
+    request, and verifying it costs more than the rest of a simple read. Only a token that verified
+    is cached, keyed by its exact text (signature included); its expiry is checked on every use."""
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "role"]})
     except jwt.ExpiredSignatureError as exc:
@@ -58,7 +71,7 @@ def decode_token(token: str, secret: str) -> Principal:
         raise AuthError("invalid token") from exc
     if claims.get("role") not in ROLES or not isinstance(claims.get("sub"), str):
         raise AuthError("invalid token claims")
-    return Principal(role=claims["role"], sub=claims["sub"])
+    return Principal(role=claims["role"], sub=claims["sub"]), float(claims["exp"])
 
 
 def public(view):

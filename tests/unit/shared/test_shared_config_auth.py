@@ -70,6 +70,18 @@ def test_tokens_round_trip_and_reject_tampering():
         decode_token(mint_token(SECRET, "admin", "a", ttl=timedelta(seconds=-1)), SECRET)
 
 
+def test_a_token_that_verified_earlier_stops_working_when_it_expires(monkeypatch):
+    import shared.auth
+    token = mint_token(SECRET, "participant", "p-1", ttl=timedelta(minutes=5))
+    assert decode_token(token, SECRET).sub == "p-1"  # verified, and remembered
+    later = shared.auth.time.time() + 301
+    monkeypatch.setattr(shared.auth.time, "time", lambda: later)
+    with pytest.raises(AuthError, match="expired"):
+        decode_token(token, SECRET)
+    with pytest.raises(AuthError):  # the remembered token is no key for a changed secret either
+        decode_token(token, "another-secret" * 3)
+
+
 def test_an_unknown_role_is_refused():
     import jwt
     token = jwt.encode({"sub": "x", "role": "root", "exp": 9999999999}, SECRET, algorithm="HS256")
