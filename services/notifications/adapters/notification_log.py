@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, select, update
+from sqlalchemy import and_, literal, not_, select, tuple_, union_all, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import group_facilitators, notifications
@@ -14,9 +14,16 @@ from services.notifications.adapters.read_models import dialect_insert
 from services.notifications.domain.messages import Channel
 from services.notifications.domain.model import REMINDER_KINDS, Reason, Status
 from shared.logging import current_correlation_id
-from shared.pagination import paginate
+from shared.pagination import decode_cursor, paginate
 
 _OPEN = (Status.PENDING, Status.SENDING)
+
+
+def _after(cursor: str):
+    """The keyset condition of shared.pagination: rows after the cursor's (created_at, id)."""
+    created_at, row_id = decode_cursor(cursor)
+    return tuple_(notifications.c.created_at, notifications.c.id) > tuple_(
+        literal(created_at, notifications.c.created_at.type), literal(row_id, notifications.c.id.type))
 
 
 def new_row(*, recipient_id: str, recipient_kind: str, channel: str, kind: str, dedupe_key: str,
@@ -66,24 +73,40 @@ class NotificationLog:
     def page(self, limit: int, cursor: str | None, *, recipient_id=None, status=None, kind=None,
              session_id=None, facilitator_id=None, participant_id=None):
         """The log, filtered; a facilitator sees their groups' notifications and their own."""
-        query = select(notifications)
+        filters = []
         if recipient_id:
-            query = query.where(notifications.c.recipient_id == recipient_id)
+            filters.append(notifications.c.recipient_id == recipient_id)
         if status:
-            query = query.where(notifications.c.status.in_(_OPEN) if status == Status.PENDING
-                                else notifications.c.status == status)
+            filters.append(notifications.c.status.in_(_OPEN) if status == Status.PENDING
+                           else notifications.c.status == status)
         if kind:
-            query = query.where(notifications.c.kind == kind)
+            filters.append(notifications.c.kind == kind)
         if session_id:
-            query = query.where(notifications.c.session_id == session_id)
+            filters.append(notifications.c.session_id == session_id)
         if participant_id:
-            query = query.where(notifications.c.recipient_id == participant_id)
+            filters.append(notifications.c.recipient_id == participant_id)
         if facilitator_id:
-            their_group = exists().where(group_facilitators.c.group_id == notifications.c.group_id,
-                                         group_facilitators.c.facilitator_id == facilitator_id)
-            query = query.where(or_(their_group, notifications.c.recipient_id == facilitator_id))
-        return paginate(self.session, query, notifications.c.created_at, notifications.c.id, limit, cursor,
-                        scalars=False)
+            return self._facilitator_page(facilitator_id, filters, limit, cursor)
+        return paginate(self.session, select(notifications).where(*filters), notifications.c.created_at,
+                        notifications.c.id, limit, cursor, scalars=False)
+
+    def _facilitator_page(self, facilitator_id: str, filters: list, limit: int, cursor: str | None):
+        """A page of their own notifications and their groups': one short walk per group (and one for
+        their own) along its (group_id or recipient_id, created_at, id) index, each stopping after a page
+        and starting after the cursor, then merged. A single OR over the whole log would walk every
+        notification of every group in order to find theirs."""
+        their_groups = self.session.scalars(select(group_facilitators.c.group_id)
+                                            .where(group_facilitators.c.facilitator_id == facilitator_id)).all()
+        theirs = [notifications.c.recipient_id == facilitator_id]
+        theirs += [and_(notifications.c.group_id == group_id, notifications.c.recipient_id != facilitator_id)
+                   for group_id in their_groups]  # their own rows in their groups come with the first walk
+        if cursor:
+            filters = [*filters, _after(cursor)]
+        key = (notifications.c.created_at, notifications.c.id)
+        walks = [select(*key).where(scope, *filters).order_by(*key).limit(limit + 1).subquery() for scope in theirs]
+        found = union_all(*(select(walk.c.id) for walk in walks)).subquery()
+        query = select(notifications).join(found, found.c.id == notifications.c.id)
+        return paginate(self.session, query, *key, limit, cursor, scalars=False)
 
     def inbox_page(self, participant_id: str, limit: int, cursor: str | None):
         """Delivered in-app notifications, in the order they arrived."""

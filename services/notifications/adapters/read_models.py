@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -116,9 +116,9 @@ class ReadModels:
                  .where(memberships.c.group_id == group_id, member_condition()))
         return sorted(self.session.scalars(query))
 
-    def upcoming_sessions(self, group_id: str, after: datetime, limit: int | None = None) -> list[SessionFacts]:
+    def upcoming_sessions(self, group_id: str, after: datetime) -> list[SessionFacts]:
         query = (select(sessions).where(sessions.c.group_id == group_id, sessions.c.status == "scheduled",
-                                        sessions.c.starts_at > after).order_by(sessions.c.starts_at).limit(limit))
+                                        sessions.c.starts_at > after).order_by(sessions.c.starts_at))
         return [to_session(row) for row in self.session.execute(query)]
 
     # --- what the scheduler needs for a batch, in a few queries ---------------------------------------
@@ -142,9 +142,16 @@ class ReadModels:
             memberships.c.participant_id.in_(participant_ids), member_condition())
         return {(row.group_id, row.participant_id) for row in self.session.execute(query)}
 
-    def next_session(self, group_id: str, after: datetime) -> SessionFacts | None:
-        upcoming = self.upcoming_sessions(group_id, after, limit=1)
-        return upcoming[0] if upcoming else None
+    def next_sessions(self, group_ids: set[str], after: datetime) -> dict[str, SessionFacts]:
+        """The next scheduled session of each of these groups (absent: nothing scheduled ahead)."""
+        if not group_ids:
+            return {}
+        order = func.row_number().over(partition_by=sessions.c.group_id,
+                                       order_by=(sessions.c.starts_at, sessions.c.id)).label("order_in_group")
+        ahead = (select(sessions, order).where(sessions.c.group_id.in_(group_ids), sessions.c.status == "scheduled",
+                                               sessions.c.starts_at > after).subquery())
+        rows = self.session.execute(select(ahead).where(ahead.c.order_in_group == 1))
+        return {row.group_id: to_session(row) for row in rows}
 
     def facilitates(self, facilitator_id: str, group_id: str) -> bool:
         query = select(group_facilitators.c.group_id).where(

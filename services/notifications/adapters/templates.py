@@ -55,6 +55,7 @@ def environment() -> Environment:
         undefined=StrictUndefined,  # a misspelt variable fails loudly instead of rendering blank
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the image: no file check on every render
     )
 
 

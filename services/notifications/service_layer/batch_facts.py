@@ -18,7 +18,7 @@ class BatchFacts:
     sessions: dict[str, Session]
     groups: dict[str, Group]
     members: set[tuple[str, str]]  # (group_id, participant_id) active now
-    next_sessions: dict[str, Session | None]
+    next_sessions: dict[str, Session]  # group_id -> its next session, for the welcomed groups
 
     @classmethod
     def load(cls, session_factory, batch: list[Notification], now: datetime) -> "BatchFacts":
@@ -33,7 +33,7 @@ class BatchFacts:
                 groups=read.groups(group_ids),
                 members=read.current_memberships({n.recipient_id for n in batch
                                                   if n.recipient_kind == "participant"}),
-                next_sessions={group_id: read.next_session(group_id, now) for group_id in welcomed},
+                next_sessions=read.next_sessions(welcomed, now),
             )
 
     def session(self, notification: Notification) -> Session | None:

@@ -13,7 +13,7 @@ from services.notifications.domain.messages import MessageKind
 from services.notifications.domain.model import FACILITATOR_CHANNELS
 from services.notifications.domain.urgency import is_urgent
 from services.notifications.service_layer.planning import (GroupNotKnownYet, add_reminders, facilitators_of,
-                                                           move_reminders, notify)
+                                                           message_rows, move_reminders, notify, reminder_rows)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.events import Envelope
 
@@ -77,10 +77,13 @@ class EventHandlers:
         if uow.read_models.group(group_id) is None:
             raise GroupNotKnownYet(f"group {group_id} is not known yet")  # the welcome needs its schedule
         uow.read_models.start_membership(data["enrollment_id"], group_id, participant_id, data["active_from"])
+        # The welcome and every upcoming session's reminders: one recipient lookup, one insert.
         kind = MessageKind.PROMOTED if data["from_waitlist"] else MessageKind.WELCOME
-        notify(uow, [participant_id], "participant", kind, event.id, now, group_id=group_id)
-        for session in uow.read_models.upcoming_sessions(group_id, now):
-            add_reminders(uow, session, [participant_id], self.offsets, now)
+        known = uow.read_models.recipients({participant_id})
+        welcome = message_rows(known, [participant_id], "participant", kind, event.id, now, group_id=group_id)
+        reminders = reminder_rows(uow.read_models.upcoming_sessions(group_id, now), known, [participant_id],
+                                  self.offsets, now)
+        uow.log.add(welcome + reminders)
 
     def enrollment_waitlisted(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
         data = event.typed_data()

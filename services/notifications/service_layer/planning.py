@@ -4,6 +4,9 @@ A row per recipient and channel, keyed so that planning the same thing twice add
 source event's id for one-off messages, the session and slot for reminders. Channels are the
 recipient's as known now (all of them if the recipient is not known yet); whether each row really
 goes out is decided when it falls due (domain/dispatch.py).
+
+The rows are built in plain Python from recipients read beforehand (message_rows, reminder_rows), so
+a handler plans a welcome and a month of reminders with one lookup and one insert.
 """
 from __future__ import annotations
 
@@ -29,16 +32,25 @@ def channels_for(recipient: Recipient | None, recipient_kind: str) -> tuple[str,
     return tuple(c for c in recipient.channels if c in ALL_CHANNELS)
 
 
+def message_rows(recipients: dict[str, Recipient], recipient_ids: list[str], recipient_kind: str,
+                 kind: MessageKind, event_id: str, now: datetime, *, group_id: str | None,
+                 session_id: str | None = None, urgent: bool = False,
+                 params: dict[str, Any] | None = None) -> list[dict]:
+    """One message from one event to each recipient, on each of their channels, due now.
+    `recipients` holds those known (read once by the caller)."""
+    return [new_row(recipient_id=rid, recipient_kind=recipient_kind, channel=channel, kind=kind,
+                    dedupe_key=f"event:{event_id}", due_at=now, now=now, group_id=group_id,
+                    session_id=session_id, event_id=event_id, urgent=urgent, params=params)
+            for rid in dict.fromkeys(recipient_ids) for channel in channels_for(recipients.get(rid), recipient_kind)]
+
+
 def notify(uow: NotificationsUnitOfWork, recipient_ids: list[str], recipient_kind: str, kind: MessageKind,
            event_id: str, now: datetime, *, group_id: str | None, session_id: str | None = None,
            urgent: bool = False, params: dict[str, Any] | None = None) -> None:
-    """One message from one event to each recipient, on each of their channels, due now."""
+    """message_rows, with the recipients looked up, into the log."""
     known = uow.read_models.recipients(set(recipient_ids))
-    uow.log.add([
-        new_row(recipient_id=rid, recipient_kind=recipient_kind, channel=channel, kind=kind,
-                dedupe_key=f"event:{event_id}", due_at=now, now=now, group_id=group_id,
-                session_id=session_id, event_id=event_id, urgent=urgent, params=params)
-        for rid in dict.fromkeys(recipient_ids) for channel in channels_for(known.get(rid), recipient_kind)])
+    uow.log.add(message_rows(known, recipient_ids, recipient_kind, kind, event_id, now, group_id=group_id,
+                             session_id=session_id, urgent=urgent, params=params))
 
 
 def slot_keys(session: Session, offsets: list[timedelta], now: datetime) -> dict[str, datetime]:
@@ -47,19 +59,26 @@ def slot_keys(session: Session, offsets: list[timedelta], now: datetime) -> dict
             for slot in reminder_slots(session.starts_at, offsets, now)}
 
 
+def reminder_rows(sessions: list[Session], recipients: dict[str, Recipient], participant_ids: list[str],
+                  offsets: list[timedelta], now: datetime) -> list[dict]:
+    """Reminder rows for these members of the sessions' groups: per session, slot still ahead and
+    channel. `recipients` holds the participants known (read once by the caller)."""
+    return [new_row(recipient_id=pid, recipient_kind="participant", channel=channel,
+                    kind=reminder_kind(session.modality), dedupe_key=key, due_at=due, now=now,
+                    group_id=session.group_id, session_id=session.id)
+            for session in sessions if not session.cancelled
+            for key, due in slot_keys(session, offsets, now).items()
+            for pid in dict.fromkeys(participant_ids)
+            for channel in channels_for(recipients.get(pid), "participant")]
+
+
 def add_reminders(uow: NotificationsUnitOfWork, session: Session, participant_ids: list[str],
                   offsets: list[timedelta], now: datetime) -> None:
-    """Reminder rows for these members of the session's group, per slot still ahead."""
+    """reminder_rows of one session, with the participants looked up, into the log."""
     if session.cancelled or not participant_ids:
         return
-    due_by_key = slot_keys(session, offsets, now)
-    kind = reminder_kind(session.modality)
     known = uow.read_models.recipients(set(participant_ids))
-    uow.log.add([
-        new_row(recipient_id=pid, recipient_kind="participant", channel=channel, kind=kind, dedupe_key=key,
-                due_at=due, now=now, group_id=session.group_id, session_id=session.id)
-        for pid in participant_ids for channel in channels_for(known.get(pid), "participant")
-        for key, due in due_by_key.items()])
+    uow.log.add(reminder_rows([session], known, participant_ids, offsets, now))
 
 
 def move_reminders(uow: NotificationsUnitOfWork, session: Session, offsets: list[timedelta],
