@@ -1,6 +1,10 @@
 """The people of an end-to-end story and what they do, over HTTP only: an admin registers
 facilitators; a facilitator registers participants, builds a group, enrolls its members and runs its
-sessions; participants read their email (the mail sink's .eml files) and follow their join links.
+sessions; participants read their email (the mail sink's .eml files), their texts (the SMS gateway)
+and their in-app inbox, and follow their join links.
+
+Everyone is registered with a distinctive name, email and (for many) phone number, and recorded in the
+stack's `people`, so that the privacy scan (privacy.py) can look for them wherever they must not be.
 
 Every story makes its own people and groups, so stories do not depend on each other's order.
 """
@@ -8,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -27,8 +31,18 @@ PROPAGATION = 45  # seconds an event may take through relay, broker, consumer an
 @dataclass(frozen=True)
 class Person:
     id: str
-    email: str
-    headers: dict[str, str]  # their own bearer token
+    email: str = field(repr=False)  # repr: a failing assertion shows ids, not personal data
+    headers: dict[str, str] = field(repr=False)  # their own bearer token
+    name: str = field(default="", repr=False)
+    phone: str | None = field(default=None, repr=False)
+    role: str = "participant"
+    channels: tuple[str, ...] = ("email",)
+    sms_consent: bool = False
+
+    @property
+    def texted(self) -> bool:
+        """Whether SMS may reach them: they chose it, consented, and have a number."""
+        return "sms" in self.channels and self.sms_consent and self.phone is not None
 
 
 class Clinic:
@@ -38,21 +52,27 @@ class Clinic:
         self.notifications = stack.urls["notifications"]
         self.admin = bearer("admin", str(uuid.uuid4()))
         self.mail = Mailbox(stack.mail.directory)
+        self.sms = stack.sms
+        self.people = stack.people
 
     # --- roster ---------------------------------------------------------------------------------
     def facilitator(self) -> Person:
-        email = f"f-{uuid.uuid4().hex[:10]}@clinic.example"
+        name, email, _ = self.people.invent("facilitator")
         body = expect(201, requests.post(f"{self.roster}/v1/facilitators", headers=self.admin, timeout=10,
-                                         json={"name": "Dana Reyes", "email": email, "credentials": "LCSW"}))
-        return Person(body["id"], email, bearer("facilitator", body["id"]))
+                                         json={"name": name, "email": email, "credentials": "LCSW"}))
+        return self.people.add(Person(body["id"], email, bearer("facilitator", body["id"]), name,
+                                      role="facilitator"))
 
-    def participant(self, by: Person, channels=("email",), headers: dict | None = None) -> Person:
-        email = f"p-{uuid.uuid4().hex[:10]}@mail.example"
+    def participant(self, by: Person, channels=("email",), headers: dict | None = None, *,
+                    phone: bool = False, sms_consent: bool = False) -> Person:
+        """A new participant; with a phone number if asked for or if they choose SMS."""
+        name, email, number = self.people.invent("participant", phone=phone or "sms" in channels)
         body = expect(201, requests.post(f"{self.roster}/v1/participants", headers={**by.headers, **(headers or {})},
-                                         timeout=10, json={"preferred_name": "Sam", "email": email,
+                                         timeout=10, json={"preferred_name": name, "email": email, "phone": number,
                                                            "timezone": "America/New_York",
-                                                           "channels": list(channels)}))
-        return Person(body["id"], email, bearer("participant", body["id"]))
+                                                           "channels": list(channels), "sms_consent": sms_consent}))
+        return self.people.add(Person(body["id"], email, bearer("participant", body["id"]), name, number,
+                                      channels=tuple(channels), sms_consent=sms_consent))
 
     def group(self, lead: Person, *co: Person, capacity: int = 6, modality: str = "virtual") -> dict:
         """A rolling group meeting Monday, Wednesday and Thursday evenings, from last week on."""
@@ -130,6 +150,18 @@ class Clinic:
             params = {**filters, "limit": 200, **({"cursor": cursor} if cursor else {})}
             page = expect(200, requests.get(f"{self.notifications}/v1/notifications", headers=self.admin,
                                             params=params, timeout=10))
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if not cursor:
+                return items
+
+    def inbox(self, person: Person) -> list[dict]:
+        """A participant's in-app notifications, as they read them with their own token."""
+        items, cursor = [], None
+        while True:
+            params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+            page = expect(200, requests.get(f"{self.notifications}/v1/participants/{person.id}/notifications",
+                                            headers=person.headers, params=params, timeout=10))
             items += page["items"]
             cursor = page["next_cursor"]
             if not cursor:

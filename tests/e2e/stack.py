@@ -1,6 +1,7 @@
 """The whole platform as ops run it, for end-to-end tests: the three APIs under gunicorn, the relays,
 the consumers and the reminder scheduler as real processes (the set of deploy/Procfile.dev), on
-fresh PostgreSQL databases, the real RabbitMQ and a real SMTP server (the mail sink).
+fresh PostgreSQL databases, the real RabbitMQ, a real SMTP server (the mail sink) and a stand-in SMS
+provider (the SMS gateway's webhook).
 
 Named `stack`, not `platform`: pytest puts this folder on sys.path, where a platform.py would shadow
 the standard library's module of that name.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -29,6 +31,8 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.mailsink import MailSink
+from tests.e2e.privacy import People
+from tests.e2e.sms_gateway import SmsGateway
 from tests.support.processes import VENV_BIN, Process, free_port
 from tests.support.tokens import TEST_SECRET
 
@@ -84,7 +88,11 @@ class Stack:
         self.urls = {service: f"http://127.0.0.1:{port}" for service, port in self.ports.items()}
         self.database_urls = {service: databases.new("postgresql", service) for service in self.ports}
         self.mail = MailSink("127.0.0.1", 0, workdir / "mail")
+        self.mail_log = LogTap("mailsink")  # the mail sink runs in this process: its lines are kept here
         self.mail.start()
+        self.sms = SmsGateway()
+        self.sms.start()
+        self.people = People()  # everyone the stories register, for the privacy scan
         self.incarnations: dict[str, list[Process]] = {}
         self.metrics_ports: dict[str, int] = {}
 
@@ -103,7 +111,7 @@ class Stack:
         if service == "notifications":
             env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.mail.port),
                        SESSIONS_PUBLIC_URL=self.urls["sessions"], REMINDER_OFFSETS=REMINDER_OFFSETS,
-                       NOTIFY_RETRY_BASE_SECONDS="0.5")
+                       NOTIFY_RETRY_BASE_SECONDS="0.5", SMS_WEBHOOK_URL=self.sms.url)
         if role.is_api:  # as in docker-compose.yml: two workers aggregating their metrics
             metrics_dir = self.workdir / f"prometheus-{name}-{uuid.uuid4().hex[:6]}"
             metrics_dir.mkdir()
@@ -166,11 +174,17 @@ class Stack:
             latest = processes[-1]
             assert latest.popen.poll() is None, f"{latest.name} exited:\n{latest.log()[-3000:]}"
 
-    def close(self) -> None:
+    def stop_everything(self) -> None:
+        """SIGTERM every process side by side, as compose does; stopped ones stay stopped."""
         processes = [process for incarnations in self.incarnations.values() for process in incarnations]
-        with ThreadPoolExecutor(max_workers=max(len(processes), 1)) as pool:  # side by side, as compose does
+        with ThreadPoolExecutor(max_workers=max(len(processes), 1)) as pool:
             list(pool.map(Process.stop, processes))
+
+    def close(self) -> None:
+        self.stop_everything()
         self.mail.stop()
+        self.mail_log.close()
+        self.sms.stop()
         with contextlib.suppress(pika.exceptions.AMQPError):
             delete_queues(self.amqp_url, self.queues.values(), RETRY_DELAYS)
 
@@ -180,7 +194,12 @@ class Stack:
         return [line for process in self.incarnations.get(name, []) for line in log_lines(process)]
 
     def raw_logs(self) -> str:
-        return "\n".join(process.log() for processes in self.incarnations.values() for process in processes)
+        return "\n".join(self.transcripts().values())
+
+    def transcripts(self) -> dict[str, str]:
+        """{incarnation: everything it wrote}: each process's stdout and stderr go to one file, so this
+        is every line of every process, gunicorn's access and error logs included."""
+        return {process.name: process.log() for processes in self.incarnations.values() for process in processes}
 
     def metrics(self, name: str) -> dict[tuple[str, frozenset], float]:
         """{(sample name, labels): value} scraped from an API's /metrics or a worker's METRICS_PORT."""
@@ -197,6 +216,29 @@ class Stack:
             return connection.channel().queue_declare(self.queues[service], passive=True).method.message_count
         finally:
             connection.close()
+
+
+class LogTap(logging.Filter):
+    """Keeps the lines a logger of the test process writes, for what runs in a thread of it rather
+    than as a process of its own (the mail sink). A filter on the logger, not a handler: it sees every
+    line, then lets only warnings and errors on to pytest's report, which its INFO lines would fill
+    (pytest attaches its handlers to every logger, propagating or not)."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.lines: list[str] = []
+        self.logger = logging.getLogger(name)
+        self._saved_level = self.logger.level
+        self.logger.setLevel(logging.INFO)
+        self.logger.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.lines.append(record.getMessage())
+        return record.levelno >= logging.WARNING
+
+    def close(self) -> None:
+        self.logger.removeFilter(self)
+        self.logger.setLevel(self._saved_level)
 
 
 def log_lines(process: Process) -> list[dict]:

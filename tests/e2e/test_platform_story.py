@@ -1,7 +1,8 @@
 """The platform as ops run it and as people use it: every process of deploy/Procfile.dev (three
 gunicorn APIs, two relays, two consumers, the reminder scheduler) on fresh PostgreSQL databases, the
 real RabbitMQ and a real SMTP server. Each story is walked over HTTP and checked where a person would
-see it: API answers, emails received, the join link's redirect; ops' view is the logs and /metrics.
+see it: API answers, emails, texts and in-app notifications received, the join link's redirect; ops'
+view is the logs and /metrics. The module ends with the privacy scan of everything the stories wrote.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import requests
 
 from services.notifications.domain.messages import participant_ref
 from tests.e2e.clinic import PROPAGATION, Clinic, Person, join_link_in, notification_id_of, text_of
+from tests.e2e.privacy import Scan
 from tests.e2e.stack import EVERYTHING, Stack, metric
 from tests.support.workers import wait_for
 
@@ -26,6 +28,14 @@ REMINDER, CANCELLED, ABSENCE_ALERT = "Reminder:", "Session cancelled:", "Attenda
 # What a message must never say (privacy by default): the program, the group's kind, a diagnosis.
 NEW_YORK = ZoneInfo("America/New_York")
 DISCLOSING = ("therapy", "substance", "addiction", "recovery", "psychoeducation", "treatment", "outpatient")
+# How members of a roster are reached, in turn: texts with consent, in-app, both, and a number given
+# with SMS chosen but no consent (never texted). Everyone also has email, which the stories wait on.
+CONTACT_PREFERENCES = (
+    {"channels": ("email", "sms"), "sms_consent": True},
+    {"channels": ("email", "in_app"), "phone": True},
+    {"channels": ("email", "sms", "in_app"), "sms_consent": True},
+    {"channels": ("email", "sms"), "sms_consent": False},
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +68,13 @@ class Roster:
 
 
 def build_roster(clinic: Clinic, members: int = 6, waiting: int = 0) -> Roster:
-    """A lead and a co-facilitator build a virtual group of 6 and enroll its members, then the waitlist;
-    returns once every active member has their welcome email (so every service knows them)."""
+    """A lead and a co-facilitator build a virtual group of 6 and enroll its members, then the waitlist
+    (reached as CONTACT_PREFERENCES say, in turn); returns once every active member has their welcome
+    email (so every service knows them)."""
     lead, co = clinic.facilitator(), clinic.facilitator()
     group = clinic.group(lead, co, capacity=6)
-    people = [clinic.participant(lead) for _ in range(members + waiting)]
+    people = [clinic.participant(lead, **CONTACT_PREFERENCES[n % len(CONTACT_PREFERENCES)])
+              for n in range(members + waiting)]
     enrollments = {p.id: clinic.enroll(lead, group, p) for p in people}
     roster = Roster(lead, co, group, people[:members], people[members:], enrollments)
     for member in roster.members:
@@ -96,6 +108,18 @@ def test_a_facilitator_builds_a_group_generates_a_month_and_members_are_welcomed
     assert clinic.mail.to(roster.waiting[0], WELCOME) == []
     for message in clinic.mail.all():
         assert not any(word in f"{message['Subject']} {text_of(message)}".lower() for word in DISCLOSING)
+
+    # Texts only to those who consented; in-app to those who chose it.
+    for member in roster.members:
+        if member.texted:
+            texts = wait_for(lambda m=member: clinic.sms.to(m.phone), timeout=PROPAGATION, interval=0.1,
+                             message=f"a welcome SMS to participant {member.id}")
+            assert len(texts) == 1 and "6:00 PM" in texts[0]
+        if "in_app" in member.channels:
+            inbox = wait_for(lambda m=member: clinic.inbox(m), timeout=PROPAGATION, interval=0.1,
+                             message=f"a welcome in participant {member.id}'s inbox")
+            assert [item["type"] for item in inbox] == ["welcome"]
+    assert all(clinic.sms.to(member.phone) == [] for member in roster.members if member.phone and not member.texted)
 
 
 def test_reminders_carry_each_members_own_join_link_and_following_it_marks_them_present(clinic):
@@ -147,7 +171,7 @@ def test_two_unexcused_absences_in_a_row_alert_both_facilitators(clinic):
         alert = clinic.mail.wait(facilitator, ABSENCE_ALERT)[0]
         assert f"ref {participant_ref(absent.id)}" in text_of(alert)
         assert "two sessions in a row" in alert["Subject"]
-        assert absent.email not in text_of(alert) and "Sam" not in text_of(alert)
+        assert absent.email not in text_of(alert) and absent.name not in text_of(alert)
     # Re-sending the same sheet changes nothing and alerts nobody twice.
     clinic.take_attendance(roster.lead, sessions[-1], [{"participant_id": absent.id, "status": "absent"}])
     time.sleep(1.5)
@@ -161,8 +185,9 @@ def test_a_cancelled_session_is_announced_to_every_member_and_facilitator(clinic
     session = month[0]
     links = wait_for(lambda: len(clinic.join_links(roster.lead, session)) == 6 and
                      clinic.join_links(roster.lead, session), timeout=PROPAGATION, message="6 join links")
-    wait_for(lambda: len(clinic.notification_log(session_id=session["id"], type="reminder_virtual")) == 12,
-             timeout=PROPAGATION, message="two reminders planned per member")
+    planned = 2 * sum(len(member.channels) for member in roster.members)
+    wait_for(lambda: len(clinic.notification_log(session_id=session["id"], type="reminder_virtual")) == planned,
+             timeout=PROPAGATION, message="two reminders planned per member and channel")
 
     cancelled = clinic.cancel(roster.lead, session, "facilitator unwell")
     assert cancelled["status"] == "cancelled"
@@ -176,10 +201,14 @@ def test_a_cancelled_session_is_announced_to_every_member_and_facilitator(clinic
     assert refused.status_code == 403 and "cancel" in refused.text.lower()
 
 
-def test_when_a_member_leaves_the_first_on_the_waitlist_is_promoted_and_told(clinic):
+def test_when_a_member_leaves_the_first_on_the_waitlist_is_promoted_and_told(clinic, stack):
     roster = build_roster(clinic, members=6, waiting=2)
     first_waiting, second_waiting = roster.waiting
     clinic.mail.wait(first_waiting, WAITLISTED)
+    assert first_waiting.texted  # CONTACT_PREFERENCES: and the SMS provider has a bad minute for them
+    wait_for(lambda: clinic.sms.to(first_waiting.phone), timeout=PROPAGATION, interval=0.1,
+             message="the waitlisted SMS")
+    clinic.sms.refuse_next(first_waiting.phone, 503)
 
     leaving = roster.members[2]
     ended = clinic.end(roster.lead, roster.group, roster.enrollments[leaving.id], "withdrew")
@@ -191,7 +220,15 @@ def test_when_a_member_leaves_the_first_on_the_waitlist_is_promoted_and_told(cli
     assert [(e["participant_id"], e["waitlist_position"]) for e in still_waiting] == [(second_waiting.id, 1)]
     promoted = clinic.mail.wait(first_waiting, PROMOTED)[0]
     assert "you are now a member" in text_of(promoted)
+    # The refused text is sent again after a back-off, once.
+    texted = wait_for(lambda: [t for t in clinic.sms.to(first_waiting.phone) if "A place has opened up" in t],
+                      timeout=PROPAGATION, interval=0.1, message="the promotion SMS, sent again")
+    sms = [n for n in clinic.notification_log(recipient_id=first_waiting.id, type="promoted") if n["channel"] == "sms"]
+    assert [(n["status"], n["attempts"]) for n in sms] == [("sent", 2)]
+    assert [line["error"] for line in stack.logs("notifications-scheduler") if line.get("msg") == "delivery failed"
+            and line.get("notification_id") == sms[0]["id"]] == ["SMS webhook answered 503"]
     time.sleep(1.0)
+    assert len(texted) == 1 and len(clinic.sms.to(first_waiting.phone)) == 2  # waitlisted, promoted
     assert clinic.mail.to(second_waiting, PROMOTED) == []
     shown = clinic.shown_group(roster.lead, roster.group)
     assert (shown["active_count"], shown["waitlist_count"]) == (6, 1)
@@ -223,8 +260,7 @@ def test_one_correlation_id_leads_from_the_enrollment_request_to_the_email_it_ca
     assert sent[0]["msg"] == "notification sent" and sent[0]["channel"] == "email"
     log = clinic.notification_log(recipient_id=member.id, type="welcome")
     assert [(n["id"], n["correlation_id"]) for n in log] == [(notification_id, correlation_id)]
-    # Logs carry ids, never contact data.
-    assert member.email not in stack.raw_logs() and lead.email not in stack.raw_logs()
+    # That the logs carry ids and never contact data is the privacy scan's to show (the last test).
 
 
 def test_metrics_show_latency_per_endpoint_outbox_consumers_and_notifications(clinic, stack):
@@ -250,3 +286,40 @@ def test_metrics_show_latency_per_endpoint_outbox_consumers_and_notifications(cl
     wait_for(lambda: metric(stack.metrics("notifications-scheduler"), "notifications_total",
                             channel="email", status="sent") >= 6, timeout=PROPAGATION)
     assert metric(stack.metrics("notifications-scheduler"), "notifications_total", status="failed") == 0
+
+
+@pytest.mark.privacy_scan  # runs after every other test of this module (tests/e2e/conftest.py)
+def test_no_log_line_or_message_of_these_stories_names_anyone_or_gives_their_contact_details(clinic, stack):
+    """SPEC 3, privacy by default: every line every process wrote (stdout and stderr, access logs
+    included, until it exited), every email, SMS and in-app notification, and the notification log,
+    hold no name, email or phone number of anyone the stories registered (the address or number a
+    message was sent to aside: see privacy.Scan)."""
+    people = stack.people.everyone
+    participants = [person for person in people if person.role == "participant"]
+    wait_for(lambda: not [n for n in clinic.notification_log(status="pending")
+                          if datetime.fromisoformat(n["due_at"]) <= datetime.now(UTC)],
+             timeout=PROPAGATION, interval=0.2, message="every notification due to have been sent or settled")
+    inboxes = {person.id: clinic.inbox(person) for person in participants}
+    log_entries = clinic.notification_log()
+    stack.stop_everything()  # so that what they write on their way out is read too
+
+    scan = Scan(people)
+    transcripts = stack.transcripts()
+    for process, text in transcripts.items():
+        scan.log(f"{process}.log", text)
+    scan.log("mail sink (test process)", "\n".join(stack.mail_log.lines))
+    for path in stack.mail.files():
+        scan.email(path)
+    for request in stack.sms.all():
+        scan.sms(request)
+    for participant_id, items in inboxes.items():
+        scan.in_app(participant_id, items)
+    scan.records("notification log", log_entries)
+
+    # It read what there was: every process, gunicorn's access lines, every kind of message.
+    assert set(transcripts) >= set(EVERYTHING) and all(text.strip() for text in transcripts.values())
+    for api in ("roster", "sessions", "notifications"):
+        assert '"logger": "gunicorn.access"' in transcripts[api], f"{api}'s access log is not in its output"
+    assert len(participants) >= 40 and any(person.phone for person in participants)
+    scan.assert_saw({"log lines": 500, "emails": 50, "sms": 20, "in-app notifications": 20, "notification log": 300})
+    scan.assert_clean()

@@ -4,7 +4,9 @@ started again: each finishes and acknowledges what it holds, exits 0, and nothin
 The stream is 300 participants registered and enrolled, 15 to a group, by concurrent requests, while
 the roster relay, the notifications consumer and the sessions consumer are stopped and restarted in
 turn. The proof is what people and ops see: every outbox event on the broker exactly once, one welcome
-email per member, each group's attendance sheet naming exactly its members.
+email per member, each group's attendance sheet naming exactly its members. Every participant has a
+phone number on file too, and the module ends with the privacy scan of all that the stream made the
+processes write.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.clinic import PROPAGATION, Clinic, Person
+from tests.e2e.privacy import Scan
 from tests.e2e.stack import Stack, log_lines, metric
 from tests.support.workers import wait_for
 
@@ -51,7 +54,7 @@ class EnrollmentStream:
 
     @staticmethod
     def _one(clinic: Clinic, lead: Person, group: dict) -> tuple[str, Person]:
-        member = clinic.participant(lead)
+        member = clinic.participant(lead, phone=True)  # on file, not for texts: it travels with every event
         assert clinic.enroll(lead, group, member)["status"] == "active"
         return group["id"], member
 
@@ -169,3 +172,28 @@ def test_workers_stopped_mid_stream_lose_nothing_and_do_nothing_twice(clinic, st
     for consumer in ("notifications-consumer", "sessions-consumer"):
         assert metric(stack.metrics(consumer), "events_consumed_total", outcome="duplicate") == 0
     stack.assert_running()
+
+
+@pytest.mark.privacy_scan  # runs after every other test of this module (tests/e2e/conftest.py)
+def test_nothing_the_stream_made_the_processes_write_names_anyone(stack):
+    """SPEC 3: no line any process wrote during the stream and the restarts (stdout and stderr, every
+    incarnation, until it exited) and no email holds a name, email or phone number of the 301 people
+    (the address an email was sent to aside: see privacy.Scan)."""
+    stack.stop_everything()  # so that what they write on their way out is read too
+    scan = Scan(stack.people.everyone)
+    transcripts = stack.transcripts()
+    for process, text in transcripts.items():
+        scan.log(f"{process}.log", text)
+    scan.log("mail sink (test process)", "\n".join(stack.mail_log.lines))
+    for path in stack.mail.files():
+        scan.email(path)
+    for request in stack.sms.all():
+        scan.sms(request)
+
+    # It read what there was: every incarnation of every process, gunicorn's access lines, the emails.
+    assert {"roster-relay.2", "notifications-consumer.2", "sessions-consumer.2"} <= set(transcripts)
+    assert all(text.strip() for text in transcripts.values())
+    assert '"logger": "gunicorn.access"' in transcripts["roster"]
+    assert len(stack.people) == 1 + GROUPS * PER_GROUP
+    scan.assert_saw({"log lines": 3 * GROUPS * PER_GROUP, "emails": GROUPS * PER_GROUP})
+    scan.assert_clean()
