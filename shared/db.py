@@ -13,7 +13,7 @@ import os
 import weakref
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -55,6 +55,20 @@ def service_metadata() -> MetaData:
 def is_sqlite(url_or_engine) -> bool:
     url = str(getattr(url_or_engine, "url", url_or_engine))
     return url.startswith("sqlite")
+
+
+
+def one_of(column, ids, bind):
+    """`column IN (ids)` for a list, with `ids` a subquery; on PostgreSQL `IN (SELECT unnest(ARRAY(ids)))`.
+
+    PostgreSQL then computes the ids first and, taking them for a handful, looks each one up by
+    index (or hashes them against a small table). With a plain IN it plans a join from its
+    statistics, which are averages: overestimate someone's ids and it scans the whole table.
+    A lookup of one row keeps the plain IN: PostgreSQL pushes that row's id into the subquery.
+    """
+    if is_sqlite(bind):  # no arrays
+        return column.in_(ids)
+    return column.in_(select(func.unnest(func.array(ids.scalar_subquery()))))
 
 
 def make_engine(database_url: str, pool_size: int = 5) -> Engine:

@@ -103,6 +103,8 @@ enrollments = Table(
 Index("ix_enrollments_group_page", enrollments.c.group_id, enrollments.c.enrolled_at, enrollments.c.id)
 Index("ix_enrollments_participant_page", enrollments.c.participant_id, enrollments.c.enrolled_at,
       enrollments.c.id)
+# A facilitator's caseload (everyone ever enrolled in their groups) from the index alone.
+Index("ix_enrollments_group_participant", enrollments.c.group_id, enrollments.c.participant_id)
 # The database's own guard for "at most one current enrollment per participant and group".
 _current = text("status IN ('active', 'waitlisted')")
 Index("uq_enrollments_current", enrollments.c.group_id, enrollments.c.participant_id, unique=True,

@@ -1,16 +1,17 @@
 """Roster repositories: loading and saving aggregates, and the scoped list queries of the API."""
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, exists, insert, or_, select
+from sqlalchemy import and_, delete, exists, insert, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from services.roster.adapters.orm import enrollments, group_facilitators, groups, participants
 from services.roster.domain.model import Enrollment, Group
 from services.roster.domain.people import Facilitator, Participant
-from shared.db import is_sqlite
+from shared.db import is_sqlite, one_of
 from shared.pagination import paginate
 
 MIN_ACTIVE = 6
+CURRENT = ("active", "waitlisted")  # the enrollments every capacity and waitlist rule works on
 
 
 class FacilitatorRepository:
@@ -44,25 +45,37 @@ class ParticipantRepository:
     def get(self, participant_id: str) -> Participant | None:
         return self.session.get(Participant, participant_id)
 
+    def get_visible_to_facilitator(self, facilitator_id: str, participant_id: str) -> Participant | None:
+        """The participant if this facilitator may see them, else None: one statement for both."""
+        query = select(Participant).where(participants.c.id == participant_id,
+                                          participants.c.id.in_(caseload(facilitator_id)))
+        return self.session.scalars(query).first()
+
     def page(self, limit: int, cursor: str | None, visible_to_facilitator: str | None = None):
         query = select(Participant)
         if visible_to_facilitator is not None:
-            query = query.where(facilitator_sees_participant(visible_to_facilitator, participants.c.id))
+            query = query.where(self._in_caseload(visible_to_facilitator))
         return paginate(self.session, query, Participant.created_at, Participant.id, limit, cursor)
 
     def visible_to_facilitator(self, facilitator_id: str, participant_id: str) -> bool:
-        query = select(participants.c.id).where(participants.c.id == participant_id,
-                                                facilitator_sees_participant(facilitator_id, participants.c.id))
-        return self.session.execute(query).first() is not None
+        return self.get_visible_to_facilitator(facilitator_id, participant_id) is not None
+
+    def _in_caseload(self, facilitator_id: str):
+        return one_of(participants.c.id, caseload(facilitator_id), self.session.get_bind())
 
 
-def facilitator_sees_participant(facilitator_id: str, participant_id_col):
-    """Registered by this facilitator, or ever enrolled in one of their groups."""
-    in_their_group = exists().where(
-        enrollments.c.participant_id == participant_id_col,
-        enrollments.c.group_id == group_facilitators.c.group_id,
-        group_facilitators.c.facilitator_id == facilitator_id)
-    return or_(participants.c.registered_by == facilitator_id, in_their_group)
+def caseload(facilitator_id: str):
+    """Ids of the participants a facilitator sees: registered by them, or ever enrolled in one of their groups.
+
+    A UNION, so the database starts from the facilitator's own rows and the cost follows their
+    caseload; an OR of the two conditions made PostgreSQL test every participant of the service.
+    """
+    registered = participants.alias("registered")
+    registered_by_them = select(registered.c.id).where(registered.c.registered_by == facilitator_id)
+    in_their_groups = (select(enrollments.c.participant_id)
+                       .join(group_facilitators, group_facilitators.c.group_id == enrollments.c.group_id)
+                       .where(group_facilitators.c.facilitator_id == facilitator_id))
+    return union(registered_by_them, in_their_groups)
 
 
 class GroupRepository:
@@ -76,12 +89,24 @@ class GroupRepository:
     def get(self, group_id: str) -> Group | None:
         return self.session.get(Group, group_id)
 
-    def get_for_update(self, group_id: str) -> Group | None:
+    def get_if_member(self, group_id: str, participant_id: str) -> Group | None:
+        """The group if the participant has ever been enrolled in it, else None (one statement)."""
+        ever_enrolled = exists().where(enrollments.c.group_id == groups.c.id,
+                                       enrollments.c.participant_id == participant_id)
+        return self.session.scalars(select(Group).where(groups.c.id == group_id, ever_enrolled)).first()
+
+    def get_for_update(self, group_id: str, with_enrollment: str | None = None) -> Group | None:
         """Load a group with a row lock, so concurrent enrollments queue up behind each other.
 
+        `enrollments` holds the current ones only (active and waitlisted, all the rules need), plus
+        `with_enrollment` when given, so the cost does not grow with the group's history.
         SQLite has no row locks; there every transaction already begins IMMEDIATE (one writer).
         """
-        query = (select(Group).where(Group.id == group_id).options(selectinload(Group.enrollments))
+        wanted = Enrollment.status.in_(CURRENT)
+        if with_enrollment is not None:
+            wanted = or_(wanted, Enrollment.id == with_enrollment)
+        query = (select(Group).where(Group.id == group_id)
+                 .options(selectinload(Group.enrollments.and_(wanted)))
                  .execution_options(populate_existing=True))
         if not is_sqlite(self.session.get_bind()):
             query = query.with_for_update()
@@ -93,11 +118,6 @@ class GroupRepository:
         self.session.execute(insert(group_facilitators), [
             {"group_id": group.id, "facilitator_id": fid, "position": pos}
             for pos, fid in enumerate(group.facilitator_ids)])
-
-    def facilitates(self, facilitator_id: str, group_id: str) -> bool:
-        query = select(group_facilitators.c.group_id).where(
-            group_facilitators.c.group_id == group_id, group_facilitators.c.facilitator_id == facilitator_id)
-        return self.session.execute(query).first() is not None
 
     def page(self, limit: int, cursor: str | None, *, kind=None, modality=None, status=None,
              facilitator_id=None, member_id=None):
@@ -132,10 +152,16 @@ class EnrollmentRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def page_for_group(self, group_id: str, limit: int, cursor: str | None, status: str | None = None):
+    def page_for_group(self, group_id: str, limit: int, cursor: str | None, status: str | None = None,
+                       facilitated_by: str | None = None):
+        """A page of the group's enrollments; with `facilitated_by`, empty unless that facilitator runs it
+        (the access check rides along in the one statement)."""
         query = select(Enrollment).where(enrollments.c.group_id == group_id)
         if status:
             query = query.where(enrollments.c.status == status)
+        if facilitated_by:
+            query = query.where(exists().where(group_facilitators.c.group_id == group_id,
+                                               group_facilitators.c.facilitator_id == facilitated_by))
         return paginate(self.session, query, Enrollment.enrolled_at, Enrollment.id, limit, cursor)
 
     def page_for_participant(self, participant_id: str, limit: int, cursor: str | None,

@@ -6,6 +6,8 @@ the program is itself protected information. A role that may never do an action 
 from __future__ import annotations
 
 from services.roster.domain.errors import NotFound
+from services.roster.domain.model import Group
+from services.roster.domain.people import Participant
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
 from shared.auth import Principal
 
@@ -21,14 +23,38 @@ def require(principal: Principal, *roles: str) -> None:
         raise Forbidden()
 
 
-def may_manage_group(uow: RosterUnitOfWork, principal: Principal, group_id: str) -> bool:
-    return principal.is_admin or (principal.is_facilitator and uow.groups.facilitates(principal.sub, group_id))
+def ensure_manages(principal: Principal, group: Group | None) -> Group:
+    """The group, if it exists and the caller runs it (an admin or one of its facilitators).
 
-
-def ensure_manages_group(uow: RosterUnitOfWork, principal: Principal, group_id: str) -> None:
+    Checked on the row the caller has just loaded: `facilitator_ids` is kept in step with the
+    group_facilitators rows, so no second query is needed.
+    """
     require(principal, "admin", "facilitator")
-    if not may_manage_group(uow, principal, group_id):
+    if group is None or not (principal.is_admin or principal.sub in group.facilitator_ids):
         raise NotFound("no such group")
+    return group
+
+
+def visible_group(uow: RosterUnitOfWork, principal: Principal, group_id: str) -> Group:
+    """A group the caller may see: staff who run it, or a participant ever enrolled in it (one statement)."""
+    if principal.is_participant:
+        group = uow.groups.get_if_member(group_id, principal.sub)
+        if group is None:
+            raise NotFound("no such group")
+        return group
+    return ensure_manages(principal, uow.groups.get(group_id))
+
+
+def visible_participant(uow: RosterUnitOfWork, principal: Principal, participant_id: str) -> Participant:
+    """The participant, if the caller may see them (one statement)."""
+    participant = None
+    if principal.is_admin or (principal.is_participant and principal.sub == participant_id):
+        participant = uow.participants.get(participant_id)
+    elif principal.is_facilitator:
+        participant = uow.participants.get_visible_to_facilitator(principal.sub, participant_id)
+    if participant is None:
+        raise NotFound("no such participant")
+    return participant
 
 
 def ensure_sees_participant(uow: RosterUnitOfWork, principal: Principal, participant_id: str) -> None:

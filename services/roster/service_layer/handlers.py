@@ -9,8 +9,8 @@ from typing import Any
 from services.roster.domain.errors import Conflict, NotFound, ValidationFailed
 from services.roster.domain.model import Group
 from services.roster.domain.people import Facilitator, Participant
-from services.roster.service_layer.access import (Forbidden, ensure_manages_group, ensure_sees_participant,
-                                                  may_manage_group, require)
+from services.roster.service_layer.access import (Forbidden, ensure_manages, require, visible_group,
+                                                  visible_participant)
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
 from shared.auth import Principal
 
@@ -62,11 +62,7 @@ def register_participant(uow: RosterUnitOfWork, principal: Principal, data: dict
 
 def get_participant(uow: RosterUnitOfWork, principal: Principal, participant_id: str) -> Participant:
     with uow:
-        ensure_sees_participant(uow, principal, participant_id)
-        participant = uow.participants.get(participant_id)
-        if participant is None:
-            raise NotFound("no such participant")
-        return participant
+        return visible_participant(uow, principal, participant_id)
 
 
 def update_participant(uow: RosterUnitOfWork, principal: Principal, participant_id: str,
@@ -76,10 +72,7 @@ def update_participant(uow: RosterUnitOfWork, principal: Principal, participant_
             if key not in PARTICIPANT_SELF_EDITABLE:
                 raise Forbidden(f"participants cannot change {key}")
     with uow:
-        ensure_sees_participant(uow, principal, participant_id)
-        participant = uow.participants.get(participant_id)
-        if participant is None:
-            raise NotFound("no such participant")
+        participant = visible_participant(uow, principal, participant_id)
         uow.emit(*participant.update(changes, _now(now)))
         uow.commit()
         return participant
@@ -108,23 +101,13 @@ def _check_facilitators(uow: RosterUnitOfWork, principal: Principal, facilitator
 
 def get_group(uow: RosterUnitOfWork, principal: Principal, group_id: str) -> Group:
     with uow:
-        group = uow.groups.get(group_id)
-        if group is None or not _sees_group(uow, principal, group):
-            raise NotFound("no such group")
-        return group
-
-
-def _sees_group(uow: RosterUnitOfWork, principal: Principal, group: Group) -> bool:
-    if principal.is_participant:
-        return any(e.participant_id == principal.sub for e in group.enrollments)
-    return may_manage_group(uow, principal, group.id)
+        return visible_group(uow, principal, group_id)
 
 
 def update_group(uow: RosterUnitOfWork, principal: Principal, group_id: str, changes: dict[str, Any],
                  now: datetime | None = None) -> Group:
     with uow:
-        ensure_manages_group(uow, principal, group_id)
-        group = uow.groups.get_for_update(group_id)
+        group = ensure_manages(principal, uow.groups.get_for_update(group_id))
         events = group.update(changes, _now(now))
         if "facilitator_ids" in changes:
             _check_facilitators(uow, principal, group.facilitator_ids)
@@ -137,8 +120,7 @@ def update_group(uow: RosterUnitOfWork, principal: Principal, group_id: str, cha
 def close_group(uow: RosterUnitOfWork, principal: Principal, group_id: str,
                 now: datetime | None = None) -> Group:
     with uow:
-        ensure_manages_group(uow, principal, group_id)
-        group = uow.groups.get_for_update(group_id)
+        group = ensure_manages(principal, uow.groups.get_for_update(group_id))
         uow.emit(*group.close(_now(now)))
         uow.commit()
         return group
@@ -147,12 +129,12 @@ def close_group(uow: RosterUnitOfWork, principal: Principal, group_id: str,
 def enroll(uow: RosterUnitOfWork, principal: Principal, group_id: str, participant_id: str,
            now: datetime | None = None):
     with uow:
-        ensure_manages_group(uow, principal, group_id)
+        # The row lock serializes enrollments into this group; the access check reads the locked row.
+        group = ensure_manages(principal, uow.groups.get_for_update(group_id))
         participant = uow.participants.get(participant_id)
         if participant is None:
             raise ValidationFailed("participant_id", "no such participant")
         participant.ensure_enrollable()
-        group = uow.groups.get_for_update(group_id)  # serializes enrollments into this group
         enrollment, events = group.enroll(participant_id, _now(now))
         uow.emit(*events)
         uow.commit()
@@ -164,8 +146,7 @@ def enroll(uow: RosterUnitOfWork, principal: Principal, group_id: str, participa
 def end_enrollment(uow: RosterUnitOfWork, principal: Principal, group_id: str, enrollment_id: str,
                    reason: str, now: datetime | None = None):
     with uow:
-        ensure_manages_group(uow, principal, group_id)
-        group = uow.groups.get_for_update(group_id)
+        group = ensure_manages(principal, uow.groups.get_for_update(group_id, with_enrollment=enrollment_id))
         events = group.end_enrollment(enrollment_id, reason, _now(now))
         uow.emit(*events)
         uow.commit()

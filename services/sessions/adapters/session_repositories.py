@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters.orm import attendance, memberships, sessions
@@ -17,18 +17,23 @@ from services.sessions.adapters.repositories import facilitated_by
 from shared.pagination import paginate
 from services.sessions.domain.attendance import AttendanceRecord
 from services.sessions.domain.model import Session
-from shared.db import is_sqlite
+from shared.db import is_sqlite, one_of
 
 
-def expected_or_walk_in(participant_id: uuid.UUID):
-    # Correlated on sessions only: callers may also join attendance in the outer query.
-    member = select(memberships.c.id).where(
-        memberships.c.group_id == sessions.c.group_id, memberships.c.participant_id == participant_id,
-        memberships.c.active_from <= sessions.c.starts_at,
-        or_(memberships.c.active_until.is_(None), memberships.c.active_until > sessions.c.starts_at))
-    walk_in = select(attendance.c.id).where(attendance.c.session_id == sessions.c.id,
-                                            attendance.c.participant_id == participant_id)
-    return or_(member.correlate(sessions).exists(), walk_in.correlate(sessions).exists())
+def session_ids_of(participant_id: uuid.UUID):
+    """Ids of the participant's sessions: those they were expected at or walked in to.
+
+    A UNION, so the database starts from the participant's memberships (then the group's sessions
+    in each period) and attendance rows: the cost follows their history. An OR of two correlated
+    EXISTS made PostgreSQL test every session of the service.
+    """
+    held = sessions.alias("held")
+    expected = (select(held.c.id).join(memberships, memberships.c.group_id == held.c.group_id)
+                .where(memberships.c.participant_id == participant_id, memberships.c.active_from <= held.c.starts_at,
+                       or_(memberships.c.active_until.is_(None), memberships.c.active_until > held.c.starts_at)))
+    # Not correlated: attended_or_expected joins attendance in the outer query as well.
+    walked_in = select(attendance.c.session_id).where(attendance.c.participant_id == participant_id).correlate(None)
+    return union(expected, walked_in)
 
 
 def status_condition(status: str, now: datetime):
@@ -53,15 +58,26 @@ class SessionRepository:
         return self.db.get(Session, session_id)
 
     def get_for_update(self, session_id: uuid.UUID) -> Session | None:
-        """Load with a row lock: two facilitators saving one attendance sheet queue up (SQLite: IMMEDIATE)."""
-        query = select(Session).where(sessions.c.id == session_id).execution_options(populate_existing=True)
-        if not is_sqlite(self.db.get_bind()):
-            query = query.with_for_update()
-        return self.db.scalars(query).first()
+        return self.get_scoped(session_id, for_update=True)
 
-    def involves(self, session_id: uuid.UUID, participant_id: uuid.UUID) -> bool:
-        query = select(sessions.c.id).where(sessions.c.id == session_id, expected_or_walk_in(participant_id))
-        return self.db.execute(query).first() is not None
+    def get_scoped(self, session_id: uuid.UUID, *, facilitator_id: str | None = None,
+                   participant_id: uuid.UUID | None = None, for_update: bool = False) -> Session | None:
+        """The session, if it is of the facilitator's groups or among the participant's sessions (when
+        given): one statement answers both "does it exist" and "may the caller see it".
+
+        `for_update` takes a row lock: two facilitators saving one attendance sheet queue up (SQLite:
+        every transaction begins IMMEDIATE).
+        """
+        query = select(Session).where(sessions.c.id == session_id)
+        if facilitator_id is not None:
+            query = query.where(facilitated_by(facilitator_id, sessions.c.group_id))
+        if participant_id is not None:
+            query = query.where(sessions.c.id.in_(session_ids_of(participant_id)))
+        if for_update:
+            query = query.execution_options(populate_existing=True)
+            if not is_sqlite(self.db.get_bind()):
+                query = query.with_for_update(of=sessions)
+        return self.db.scalars(query).first()
 
     def generated_slots(self, group_id: uuid.UUID, slots: Iterable[datetime]) -> list[datetime]:
         """Which of these weekly slots already have a session (cancelled or moved ones included)."""
@@ -89,13 +105,13 @@ class SessionRepository:
         if facilitator_id:
             query = query.where(facilitated_by(facilitator_id, sessions.c.group_id))
         if participant_id:
-            query = query.where(expected_or_walk_in(participant_id))
+            query = query.where(self._of_participant(participant_id))
         return paginate(self.db, query, sessions.c.starts_at, sessions.c.id, limit, cursor)
 
     def upcoming_for_participant(self, participant_id: uuid.UUID, now: datetime, limit: int,
                                  facilitator_id: str | None = None) -> list[Session]:
         """Not cancelled and not over yet (one in progress still shows), soonest first."""
-        query = select(Session).where(expected_or_walk_in(participant_id), sessions.c.cancelled_at.is_(None),
+        query = select(Session).where(self._of_participant(participant_id), sessions.c.cancelled_at.is_(None),
                                       sessions.c.ends_at > now)
         if facilitator_id:
             query = query.where(facilitated_by(facilitator_id, sessions.c.group_id))
@@ -107,10 +123,13 @@ class SessionRepository:
         query = (select(Session, AttendanceRecord)
                  .outerjoin(AttendanceRecord, and_(attendance.c.session_id == sessions.c.id,
                                                    attendance.c.participant_id == participant_id))
-                 .where(expected_or_walk_in(participant_id), sessions.c.cancelled_at.is_(None),
+                 .where(self._of_participant(participant_id), sessions.c.cancelled_at.is_(None),
                         sessions.c.starts_at >= starts_from, sessions.c.starts_at < starts_before)
                  .order_by(sessions.c.starts_at, sessions.c.id))
         return [(row[0], row[1]) for row in self.db.execute(query)]
+
+    def _of_participant(self, participant_id: uuid.UUID):
+        return one_of(sessions.c.id, session_ids_of(participant_id), self.db.get_bind())
 
 
 class AttendanceRepository:

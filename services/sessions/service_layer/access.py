@@ -43,8 +43,15 @@ def managed_group(uow: SessionsUnitOfWork, principal: Principal, group_id: uuid.
 
 def visible_session(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.UUID,
                     for_update: bool = False) -> Session:
-    session = uow.sessions.get_for_update(session_id) if for_update else uow.sessions.get(session_id)
-    if session is None or not _sees(uow, principal, session):
+    """The session, if the caller may see it; the scope rides in the query that loads it."""
+    session = None
+    if principal.is_admin:
+        session = uow.sessions.get_scoped(session_id, for_update=for_update)
+    elif principal.is_facilitator:
+        session = uow.sessions.get_scoped(session_id, facilitator_id=principal.sub, for_update=for_update)
+    elif (participant_id := as_uuid(principal.sub)) is not None:
+        session = uow.sessions.get_scoped(session_id, participant_id=participant_id, for_update=for_update)
+    if session is None:
         raise NotFound("no such session")
     return session
 
@@ -54,16 +61,6 @@ def managed_session(uow: SessionsUnitOfWork, principal: Principal, session_id: u
     """A session the caller may change: participants may see theirs, never change them."""
     require(principal, "admin", "facilitator")
     return visible_session(uow, principal, session_id, for_update)
-
-
-def _sees(uow: SessionsUnitOfWork, principal: Principal, session: Session) -> bool:
-    if principal.is_admin:
-        return True
-    if principal.is_facilitator:
-        group = uow.groups.get(session.group_id)
-        return group is not None and group.facilitated_by(principal.sub)
-    participant_id = as_uuid(principal.sub)
-    return participant_id is not None and uow.sessions.involves(session.id, participant_id)
 
 
 def ensure_sees_participant(uow: SessionsUnitOfWork, principal: Principal, participant_id: uuid.UUID) -> None:

@@ -70,9 +70,11 @@ def participant_sessions(uow: SessionsUnitOfWork, principal: Principal, particip
 def joins_for(uow: SessionsUnitOfWork, participant_id: uuid.UUID, sessions: list[Session], links: LinkSigner,
               now: datetime) -> dict[uuid.UUID, JoinLink]:
     """The participant's own links, for sessions still ahead of a group they are still in."""
+    useful = [s for s in sessions if link_still_useful(s, now)]
+    if not useful:  # past, cancelled or in-person only: no need to look up their memberships
+        return {}
     active_groups = uow.memberships.active_groups(participant_id, now)
-    return {s.id: personal_link(s, participant_id, links) for s in sessions
-            if s.group_id in active_groups and link_still_useful(s, now)}
+    return {s.id: personal_link(s, participant_id, links) for s in useful if s.group_id in active_groups}
 
 
 def link_still_useful(session: Session, now: datetime) -> bool:

@@ -8,8 +8,7 @@ from services.roster.bootstrap import unit_of_work
 from services.roster.entrypoints.api.schemas import (EnrollmentEndIn, EnrollmentIn, EnrollmentListArgs,
                                                      EnrollmentOut, EnrollmentPage, GroupIn, GroupListArgs,
                                                      GroupOut, GroupPage, GroupPatch)
-from services.roster.service_layer import handlers
-from services.roster.service_layer.access import ensure_manages_group
+from services.roster.service_layer import handlers, lists
 from shared.auth import current_principal
 
 blp = Blueprint("groups", __name__, url_prefix="/v1", description="Groups, rosters and waitlists")
@@ -27,15 +26,7 @@ class Groups(MethodView):
     @blp.response(200, GroupPage)
     def get(self, args):
         """List groups: admins all, facilitators their own, participants those they belong to."""
-        principal = current_principal()
-        filters = {k: args.get(k) for k in ("kind", "modality", "status", "facilitator_id")}
-        if principal.is_facilitator:
-            if filters["facilitator_id"] not in (None, principal.sub):
-                return {"items": [], "next_cursor": None}
-            filters["facilitator_id"] = principal.sub
-        with unit_of_work() as uow:
-            items, cursor = uow.groups.page(args["limit"], args["cursor"], **filters,
-                                            member_id=principal.sub if principal.is_participant else None)
+        items, cursor = lists.list_groups(unit_of_work(), current_principal(), args)
         return {"items": items, "next_cursor": cursor}
 
 
@@ -71,10 +62,7 @@ class GroupEnrollments(MethodView):
     @blp.arguments(EnrollmentListArgs, location="query")
     @blp.response(200, EnrollmentPage)
     def get(self, args, group_id):
-        with unit_of_work() as uow:
-            ensure_manages_group(uow, current_principal(), group_id)
-            items, cursor = uow.enrollments.page_for_group(group_id, args["limit"], args["cursor"],
-                                                           args.get("status"))
+        items, cursor = lists.list_group_enrollments(unit_of_work(), current_principal(), group_id, args)
         return {"items": items, "next_cursor": cursor}
 
 

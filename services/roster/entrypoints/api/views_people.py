@@ -8,8 +8,8 @@ from services.roster.bootstrap import unit_of_work
 from services.roster.entrypoints.api.schemas import (EnrollmentPage, FacilitatorIn, FacilitatorOut,
                                                      FacilitatorPage, ParticipantIn, ParticipantOut,
                                                      ParticipantPage, ParticipantPatch)
-from services.roster.service_layer import handlers
-from services.roster.service_layer.access import ensure_sees_participant, require
+from services.roster.service_layer import handlers, lists
+from services.roster.service_layer.access import require
 from shared.auth import current_principal
 from shared.pagination import PageArgs
 
@@ -53,12 +53,7 @@ class Participants(MethodView):
     @blp.response(200, ParticipantPage)
     def get(self, args):
         """List participants: all for admins; for a facilitator, those they registered or facilitate."""
-        principal = current_principal()
-        require(principal, "admin", "facilitator")
-        with unit_of_work() as uow:
-            items, cursor = uow.participants.page(
-                args["limit"], args["cursor"],
-                visible_to_facilitator=principal.sub if principal.is_facilitator else None)
+        items, cursor = lists.list_participants(unit_of_work(), current_principal(), args)
         return {"items": items, "next_cursor": cursor}
 
 
@@ -81,11 +76,7 @@ class ParticipantEnrollments(MethodView):
     @blp.response(200, EnrollmentPage)
     def get(self, args, participant_id):
         """A participant's enrollments (a facilitator sees those in their own groups)."""
-        principal = current_principal()
-        with unit_of_work() as uow:
-            ensure_sees_participant(uow, principal, participant_id)
-            items, cursor = uow.enrollments.page_for_participant(
-                participant_id, args["limit"], args["cursor"],
-                only_groups_of_facilitator=principal.sub if principal.is_facilitator else None)
+        items, cursor = lists.list_participant_enrollments(unit_of_work(), current_principal(), participant_id,
+                                                           args)
         return {"items": items, "next_cursor": cursor}
 
