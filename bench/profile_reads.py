@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--endpoint", action="append", choices=ENDPOINTS)
     parser.add_argument("--html", help="also write each profile as HTML into this directory")
+    parser.add_argument("--cprofile", action="store_true",
+                        help="use cProfile and print the functions with the most time of their own")
     parser.add_argument("--explain", action="store_true",
                         help="also print EXPLAIN (ANALYZE, BUFFERS) of each statement of one request")
     args = parser.parse_args(argv)
@@ -89,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             for path, headers in requests[:10]:  # warm
                 assert client.get(path, headers=headers).status_code == 200, path
             event.listen(engine, "before_cursor_execute", count)
-            profiler = Profiler(interval=0.0005)
+            profiler = CProfiler() if args.cprofile else Profiler(interval=0.0005)
             started = time.perf_counter()
             profiler.start()
             for path, headers in requests:
@@ -115,6 +117,22 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         databases.drop_all()
     return 0
+
+
+class CProfiler:
+    """cProfile behind pyinstrument's start/stop/output_text, for time spent inside each function."""
+
+    def __init__(self):
+        import cProfile
+        self.profile = cProfile.Profile()
+        self.start, self.stop = self.profile.enable, self.profile.disable
+
+    def output_text(self, **_options) -> str:
+        import io
+        import pstats
+        out = io.StringIO()
+        pstats.Stats(self.profile, stream=out).sort_stats(os.environ.get("PSORT", "tottime")).print_stats(os.environ.get("PFILTER", ""), 40)
+        return out.getvalue()
 
 
 def explain(engine, client, path: str, headers: dict) -> None:

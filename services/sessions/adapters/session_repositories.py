@@ -20,6 +20,9 @@ from services.sessions.domain.model import Session
 from shared.db import is_sqlite, one_of
 
 
+_HELD = sessions.alias("held")  # made once: an alias builds a proxy of every column of the table
+
+
 def session_ids_of(participant_id: uuid.UUID):
     """Ids of the participant's sessions: those they were expected at or walked in to.
 
@@ -27,7 +30,7 @@ def session_ids_of(participant_id: uuid.UUID):
     in each period) and attendance rows: the cost follows their history. An OR of two correlated
     EXISTS made PostgreSQL test every session of the service.
     """
-    held = sessions.alias("held")
+    held = _HELD
     expected = (select(held.c.id).join(memberships, memberships.c.group_id == held.c.group_id)
                 .where(memberships.c.participant_id == participant_id, memberships.c.active_from <= held.c.starts_at,
                        or_(memberships.c.active_until.is_(None), memberships.c.active_until > held.c.starts_at)))
