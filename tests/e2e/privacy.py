@@ -293,6 +293,23 @@ class Scan:
                 f"(read {dict(self.seen)} for {len(self.people)} people)\n  {summary}\nfirst hits:\n  {shown}")
 
 
+def scan_what_the_stack_wrote(stack) -> tuple[Scan, dict[str, str]]:
+    """Stop every process of an e2e Stack (so what they write on their way out is read too), then
+    scan each one's output, the mail sink's log, every email and every SMS; returns the scan and the
+    processes' transcripts (name -> text) for the caller's own checks."""
+    stack.stop_everything()
+    scan = Scan(stack.people.everyone)
+    transcripts = stack.transcripts()
+    for process, text in transcripts.items():
+        scan.log(f"{process}.log", text)
+    scan.log("mail sink (test process)", "\n".join(stack.mail_log.lines))
+    for path in stack.mail.files():
+        scan.email(path)
+    for request in stack.sms.all():
+        scan.sms(request)
+    return scan, transcripts
+
+
 def _first_of_each(findings: list[Finding], limit: int) -> list[Finding]:
     """Up to `limit` findings, taking the places in turn."""
     by_place: dict[str, list[Finding]] = {}

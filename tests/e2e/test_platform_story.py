@@ -17,7 +17,7 @@ import requests
 
 from services.notifications.domain.messages import participant_ref
 from tests.e2e.clinic import PROPAGATION, Clinic, Person, join_link_in, notification_id_of, text_of
-from tests.e2e.privacy import Scan
+from tests.e2e.privacy import scan_what_the_stack_wrote
 from tests.e2e.stack import EVERYTHING, Stack, metric
 from tests.support.workers import wait_for
 
@@ -301,17 +301,7 @@ def test_no_log_line_or_message_of_these_stories_names_anyone_or_gives_their_con
              timeout=PROPAGATION, interval=0.2, message="every notification due to have been sent or settled")
     inboxes = {person.id: clinic.inbox(person) for person in participants}
     log_entries = clinic.notification_log()
-    stack.stop_everything()  # so that what they write on their way out is read too
-
-    scan = Scan(people)
-    transcripts = stack.transcripts()
-    for process, text in transcripts.items():
-        scan.log(f"{process}.log", text)
-    scan.log("mail sink (test process)", "\n".join(stack.mail_log.lines))
-    for path in stack.mail.files():
-        scan.email(path)
-    for request in stack.sms.all():
-        scan.sms(request)
+    scan, transcripts = scan_what_the_stack_wrote(stack)
     for participant_id, items in inboxes.items():
         scan.in_app(participant_id, items)
     scan.records("notification log", log_entries)

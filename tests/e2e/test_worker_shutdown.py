@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.clinic import PROPAGATION, Clinic, Person
-from tests.e2e.privacy import Scan
+from tests.e2e.privacy import scan_what_the_stack_wrote
 from tests.e2e.stack import Stack, log_lines, metric
 from tests.support.workers import wait_for
 
@@ -179,16 +179,7 @@ def test_nothing_the_stream_made_the_processes_write_names_anyone(stack):
     """SPEC 3: no line any process wrote during the stream and the restarts (stdout and stderr, every
     incarnation, until it exited) and no email holds a name, email or phone number of the 301 people
     (the address an email was sent to aside: see privacy.Scan)."""
-    stack.stop_everything()  # so that what they write on their way out is read too
-    scan = Scan(stack.people.everyone)
-    transcripts = stack.transcripts()
-    for process, text in transcripts.items():
-        scan.log(f"{process}.log", text)
-    scan.log("mail sink (test process)", "\n".join(stack.mail_log.lines))
-    for path in stack.mail.files():
-        scan.email(path)
-    for request in stack.sms.all():
-        scan.sms(request)
+    scan, transcripts = scan_what_the_stack_wrote(stack)
 
     # It read what there was: every incarnation of every process, gunicorn's access lines, the emails.
     assert {"roster-relay.2", "notifications-consumer.2", "sessions-consumer.2"} <= set(transcripts)
