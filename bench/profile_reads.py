@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", action="append", choices=ENDPOINTS)
     parser.add_argument("--html", help="also write each profile as HTML into this directory")
     parser.add_argument("--cprofile", action="store_true",
-                        help="use cProfile and print the functions with the most time of their own")
+                        help="use cProfile and print the functions with the most time of their own (environment: "
+                             "PROFILE_READS_SORT=cumulative, PROFILE_READS_FILTER=<regex>, PROFILE_READS_PSTATS=<file>)")
     parser.add_argument("--explain", action="store_true",
                         help="also print EXPLAIN (ANALYZE, BUFFERS) of each statement of one request")
     args = parser.parse_args(argv)
@@ -130,8 +131,11 @@ class CProfiler:
     def output_text(self, **_options) -> str:
         import io
         import pstats
+        if os.environ.get("PROFILE_READS_PSTATS"):  # a file for pstats/snakeviz, of the last endpoint run
+            self.profile.dump_stats(os.environ["PROFILE_READS_PSTATS"])
         out = io.StringIO()
-        pstats.Stats(self.profile, stream=out).sort_stats(os.environ.get("PSORT", "tottime")).print_stats(os.environ.get("PFILTER", ""), 40)
+        pstats.Stats(self.profile, stream=out).sort_stats(os.environ.get("PROFILE_READS_SORT", "tottime")).print_stats(
+            os.environ.get("PROFILE_READS_FILTER", ""), 40)
         return out.getvalue()
 
 
