@@ -5,6 +5,7 @@ Nothing here connects at import time; `build_context` runs in each process after
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy.engine import Connection
 
 from services.roster.adapters import orm
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
@@ -22,3 +23,9 @@ def build_context(settings: Settings | None = None) -> ServiceContext:
 def unit_of_work(context: ServiceContext | None = None) -> RosterUnitOfWork:
     context = context or current_app.extensions["iop"]
     return RosterUnitOfWork(context.session_factory, context.tables, producer=SERVICE)
+
+
+def read_connection(context: ServiceContext | None = None) -> Connection:
+    """A pooled connection for a read that needs no unit of work (use it in a `with`)."""
+    context = context or current_app.extensions["iop"]
+    return context.engine.connect()

@@ -89,11 +89,6 @@ class GroupRepository:
     def get(self, group_id: str) -> Group | None:
         return self.session.get(Group, group_id)
 
-    def get_if_member(self, group_id: str, participant_id: str) -> Group | None:
-        """The group if the participant has ever been enrolled in it, else None (one statement)."""
-        ever_enrolled = exists().where(enrollments.c.group_id == groups.c.id,
-                                       enrollments.c.participant_id == participant_id)
-        return self.session.scalars(select(Group).where(groups.c.id == group_id, ever_enrolled)).first()
 
     def get_for_update(self, group_id: str, with_enrollment: str | None = None) -> Group | None:
         """Load a group with a row lock, so concurrent enrollments queue up behind each other.

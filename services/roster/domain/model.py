@@ -163,11 +163,7 @@ class Group:
 
     @property
     def status(self) -> str:
-        if self.closed_at is not None:
-            return "closed"
-        if self.active_count >= self.capacity:
-            return "full"
-        return "forming" if self.active_count < MIN_CAPACITY else "active"
+        return group_status(self.closed_at, self.active_count, self.capacity)
 
     @property
     def first_session_at(self) -> datetime:
@@ -281,3 +277,12 @@ class Group:
         self.active_count = self._active_members()
         self.waitlist_count = sum(1 for e in self.enrollments if e.status == "waitlisted")
         self.updated_at = now
+
+
+def group_status(closed_at: datetime | None, active_count: int, capacity: int) -> str:
+    """forming (fewer active members than the smallest group), active, full, or closed."""
+    if closed_at is not None:
+        return "closed"
+    if active_count >= capacity:
+        return "full"
+    return "forming" if active_count < MIN_CAPACITY else "active"

@@ -35,14 +35,11 @@ def ensure_manages(principal: Principal, group: Group | None) -> Group:
     return group
 
 
-def visible_group(uow: RosterUnitOfWork, principal: Principal, group_id: str) -> Group:
-    """A group the caller may see: staff who run it, or a participant ever enrolled in it (one statement)."""
+def may_see_group(principal: Principal, group: dict) -> bool:
+    """Staff who run the group, or a participant ever enrolled in it (`group` as read_group gives it)."""
     if principal.is_participant:
-        group = uow.groups.get_if_member(group_id, principal.sub)
-        if group is None:
-            raise NotFound("no such group")
-        return group
-    return ensure_manages(principal, uow.groups.get(group_id))
+        return bool(group["is_member"])
+    return principal.is_admin or (principal.is_facilitator and principal.sub in group["facilitator_ids"])
 
 
 def visible_participant(uow: RosterUnitOfWork, principal: Principal, participant_id: str) -> Participant:

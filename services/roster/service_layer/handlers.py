@@ -3,13 +3,17 @@ in the same transaction. Views call exactly one of these."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
+from services.roster.adapters.group_reads import read_group
 from services.roster.domain.errors import Conflict, NotFound, ValidationFailed
 from services.roster.domain.model import Group
 from services.roster.domain.people import Facilitator, Participant
-from services.roster.service_layer.access import (Forbidden, ensure_manages, require, visible_group,
+from services.roster.service_layer.access import (Forbidden, ensure_manages, may_see_group, require,
                                                   visible_participant)
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
 from shared.auth import Principal
@@ -99,9 +103,13 @@ def _check_facilitators(uow: RosterUnitOfWork, principal: Principal, facilitator
         raise ValidationFailed("facilitator_ids", "must include yourself")
 
 
-def get_group(uow: RosterUnitOfWork, principal: Principal, group_id: str) -> Group:
-    with uow:
-        return visible_group(uow, principal, group_id)
+def get_group(connect: Callable[[], Connection], principal: Principal, group_id: str) -> dict[str, Any]:
+    """The group as the API shows it, if the caller may see it (one statement, no ORM: see group_reads)."""
+    with connect() as connection:
+        group = read_group(connection, group_id, member_id=principal.sub if principal.is_participant else None)
+    if group is None or not may_see_group(principal, group):
+        raise NotFound("no such group")
+    return group
 
 
 def update_group(uow: RosterUnitOfWork, principal: Principal, group_id: str, changes: dict[str, Any],

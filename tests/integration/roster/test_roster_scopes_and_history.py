@@ -132,6 +132,25 @@ def test_a_participant_sees_a_group_they_were_ever_in(roster):
     assert roster.http.get(f"/v1/groups/{group['id']}", headers=bearer("participant", never)).status_code == 404
 
 
+def test_a_group_reads_back_exactly_as_its_last_change_answered(roster):
+    """GET reads the row without the ORM (adapters/group_reads.py): it must show what the use cases
+    that change a group answer, field for field, to everyone allowed to see it."""
+    lead, co = roster.facilitator(), roster.facilitator()
+    group = roster.group([lead["id"], co["id"]], location=None, modality="virtual", ends_on="2030-06-30")
+    member = roster.participant()["id"]
+    assert roster.enroll(group["id"], member).status_code == 201
+    changed = roster.http.patch(f"/v1/groups/{group['id']}", json={"capacity": 12}, headers=ADMIN)
+    closed = roster.http.post(f"/v1/groups/{group['id']}/close", headers=bearer("facilitator", co["id"]))
+    assert changed.status_code == 200 and closed.status_code == 200, (changed.json, closed.json)
+    for caller in (ADMIN, bearer("facilitator", lead["id"]), bearer("facilitator", co["id"]),
+                   bearer("participant", member)):
+        shown = roster.http.get(f"/v1/groups/{group['id']}", headers=caller)
+        assert shown.status_code == 200 and shown.json == closed.json
+    assert closed.json["status"] == "closed" and closed.json["ends_on"] == "2030-06-30"
+    assert roster.http.get(f"/v1/groups/{group['id']}", headers=bearer("facilitator", roster.facilitator()["id"])
+                           ).status_code == 404
+
+
 def test_each_read_is_one_statement(roster):
     lead = roster.facilitator()
     me = bearer("facilitator", lead["id"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.roster.bootstrap import unit_of_work
+from services.roster.bootstrap import read_connection, unit_of_work
 from services.roster.entrypoints.api.schemas import (EnrollmentEndIn, EnrollmentIn, EnrollmentListArgs,
                                                      EnrollmentOut, EnrollmentPage, GroupIn, GroupListArgs,
                                                      GroupOut, GroupPage, GroupPatch)
@@ -34,7 +34,7 @@ class Groups(MethodView):
 class GroupById(MethodView):
     @blp.response(200, GroupOut)
     def get(self, group_id):
-        return handlers.get_group(unit_of_work(), current_principal(), group_id)
+        return handlers.get_group(read_connection, current_principal(), group_id)
 
     @blp.arguments(GroupPatch)
     @blp.response(200, GroupOut)
