@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared.join_links import LinkSigner
-from tests.integration.sessions.sessions_client import ADMIN, NY, SessionsClient, midnight, minutes, monday, now
+from tests.integration.sessions.sessions_client import (ADMIN, NY, SessionsClient, as_participant, midnight, minutes,
+                                                        monday, now)
 
 
 @pytest.fixture
@@ -95,6 +96,18 @@ def test_an_ended_enrollment_revokes_the_link(clinic):
     assert_page(follow(clinic, url), 403, "your enrollment has ended")
     assert clinic.http.get(f"/v1/sessions/{session['id']}/join-links", headers=ADMIN).json["items"] == []
     assert clinic.events("sessions.attendance.recorded") == []
+
+
+def test_a_member_who_left_during_a_session_still_sees_it_listed_but_without_a_link(clinic):
+    session, enrollment, _ = virtual_session(clinic, -minutes(10))  # in progress: expected at its start
+    stays = clinic.enroll(session["group_id"], midnight(monday(5)))
+    clinic.end(enrollment, now() - minutes(1), reason="discharged")
+
+    for pid, linked in ((enrollment["participant_id"], False), (stays["participant_id"], True)):
+        for path in (f"/v1/participants/{pid}/sessions", "/v1/sessions"):
+            listed = clinic.http.get(path, headers=as_participant(pid)).json["items"]
+            assert [s["id"] for s in listed] == [session["id"]], path
+            assert ("join_url" in listed[0]) is linked, (path, linked)
 
 
 def test_a_cancelled_session_revokes_the_link(clinic):
