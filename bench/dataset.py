@@ -475,3 +475,22 @@ def vacuum_analyze(url: str) -> None:
 def _jsonb(value):
     from psycopg.types.json import Jsonb
     return None if value is None else Jsonb(value)
+
+
+PROFILING_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"  # not used while loading: the broker is skipped
+PROFILING_SESSIONS_URL = "http://127.0.0.1:8002"
+
+
+def load_for_profiling(databases, groups: int) -> tuple[dict[str, str], str, Dataset]:
+    """Fresh, migrated databases of the three services filled with a data set of `groups` groups (ten
+    participants each), for the in-process profiling tools; returns (urls, JWT secret, data set)."""
+    import secrets
+
+    from shared.migrations import upgrade
+    urls = {s: databases.create(s) for s in ("roster", "sessions", "notifications")}
+    for service, url in urls.items():
+        upgrade(service, url)
+    secret = secrets.token_urlsafe(36)
+    data = load(urls, PROFILING_AMQP_URL, secret, PROFILING_SESSIONS_URL,
+                Sizes(groups=groups, participants=groups * 10, facilitators=max(2, groups * 6 // 10)))
+    return urls, secret, data

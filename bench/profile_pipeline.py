@@ -13,7 +13,6 @@ The databases are dropped at the end.
 from __future__ import annotations
 
 import argparse
-import secrets
 import time
 import uuid
 from collections import Counter
@@ -24,7 +23,6 @@ from sqlalchemy import event
 from bench import dataset as ds
 from bench.infra import Databases, new_run_id
 from shared.events import new_envelope
-from shared.migrations import upgrade
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,17 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     databases = Databases(args.admin_url, new_run_id())
     try:
-        urls = {s: databases.create(s) for s in ("roster", "sessions", "notifications")}
-        for service, url in urls.items():
-            upgrade(service, url)
-        secret = secrets.token_urlsafe(36)
-        data = ds.load(urls, "amqp://guest:guest@127.0.0.1:5672/%2F", secret, "http://127.0.0.1:8002",
-                       ds.Sizes(groups=args.groups, participants=args.groups * 10,
-                                facilitators=max(2, args.groups * 6 // 10)))
+        urls, secret, data = ds.load_for_profiling(databases, args.groups)
         from services.notifications import bootstrap as notif_boot
         context = notif_boot.build_context(ds.settings_for(
-            "notifications", urls["notifications"], "amqp://guest:guest@127.0.0.1:5672/%2F", secret,
-            {"SESSIONS_PUBLIC_URL": "http://127.0.0.1:8002"}))
+            "notifications", urls["notifications"], ds.PROFILING_AMQP_URL, secret,
+            {"SESSIONS_PUBLIC_URL": ds.PROFILING_SESSIONS_URL}))
         pipeline = notif_boot.build_pipeline(context)
         now = datetime.now(UTC)
         in_group = data.groups_of()

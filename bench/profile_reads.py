@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,6 @@ from sqlalchemy import event
 from bench import dataset as ds
 from bench.infra import Databases, new_run_id
 from shared.auth import mint_token
-from shared.migrations import upgrade
 
 ENDPOINTS = ("group", "roster-page", "session-list", "participant-sessions")
 
@@ -48,13 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     databases = Databases(args.admin_url, new_run_id())
     try:
-        urls = {s: databases.create(s) for s in ("roster", "sessions", "notifications")}
-        for service, url in urls.items():
-            upgrade(service, url)
-        secret = secrets.token_urlsafe(36)
-        data = ds.load(urls, "amqp://guest:guest@127.0.0.1:5672/%2F", secret, "http://127.0.0.1:8002",
-                       ds.Sizes(groups=args.groups, participants=args.groups * 10,
-                                facilitators=max(2, args.groups * 6 // 10)))
+        urls, secret, data = ds.load_for_profiling(databases, args.groups)
         apps = {}
         for service in ("roster", "sessions"):
             os.environ.update({"APP_ENV": "production", "JWT_SECRET": secret, "DATABASE_URL": urls[service],

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, select
 
 from services.roster.adapters import orm
+from shared.config import Settings
 from shared.db import make_engine, make_session_factory
 from shared.events import new_envelope
 from shared.messaging.relay import OutboxRelay
@@ -101,7 +102,7 @@ def measure(events: int, admin_url: str, batch_size: int, amqp_url: str = AMQP_U
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=Settings.relay_batch_size)
     parser.add_argument("--database-url", default=ADMIN_URL, help="an admin URL of the PostgreSQL server")
     parser.add_argument("--amqp-url", default=AMQP_URL, help="the RabbitMQ to publish to")
     args = parser.parse_args()

@@ -36,6 +36,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise  # unreachable: abort raises
 
 
+def after_cursor(created_col, id_col, cursor: str):
+    """The keyset condition: rows after the cursor's (created, id), in the list's order."""
+    created, row_id = decode_cursor(cursor)
+    return tuple_(created_col, id_col) > tuple_(literal(created, created_col.type),
+                                                literal(_typed_id(id_col, row_id), id_col.type))
+
+
 def paginate(session: Session, query: Select, created_col, id_col, limit: int, cursor: str | None,
              scalars: bool = True):
     """Run `query` one page at a time, ordered by (created_col, id_col); returns (rows, next_cursor).
@@ -43,9 +50,7 @@ def paginate(session: Session, query: Select, created_col, id_col, limit: int, c
     `created_col` may be any timestamp that orders the list (a session list pages by its start).
     """
     if cursor:
-        created, row_id = decode_cursor(cursor)
-        query = query.where(tuple_(created_col, id_col) > tuple_(literal(created, created_col.type),
-                                                                 literal(_typed_id(id_col, row_id), id_col.type)))
+        query = query.where(after_cursor(created_col, id_col, cursor))
     query = query.order_by(created_col, id_col).limit(limit + 1)
     result = session.execute(query)
     rows = list(result.scalars() if scalars else result)

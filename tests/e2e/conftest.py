@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.clinic import Clinic
 from tests.e2e.stack import isolated_vhost
 from tests.support.databases import AMQP_URL
 
@@ -26,3 +27,9 @@ def pytest_collection_modifyitems(items):
 def e2e_amqp_url(services_up) -> str:
     with isolated_vhost(AMQP_URL) as url:
         yield url
+
+
+@pytest.fixture
+def clinic(stack) -> Clinic:
+    """The clinic's staff at work on the module's own `stack` (each story module starts the processes it needs)."""
+    return Clinic(stack)

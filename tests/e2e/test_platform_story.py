@@ -48,11 +48,6 @@ def stack(databases, e2e_amqp_url, tmp_path_factory):
         stack.close()
 
 
-@pytest.fixture
-def clinic(stack) -> Clinic:
-    return Clinic(stack)
-
-
 @dataclass
 class Roster:
     lead: Person

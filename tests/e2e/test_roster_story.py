@@ -3,15 +3,14 @@ RabbitMQ; every step is checked over HTTP and on the `iop.events` exchange. The 
 privacy scan of every line the processes wrote."""
 from __future__ import annotations
 
-import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pika
 import pytest
 import requests
 
 from tests.e2e.clinic import Person
+from tests.e2e.event_tap import EventTap
 from tests.e2e.privacy import People, Scan
 from tests.support.processes import Platform, Process, free_port
 from tests.support.tokens import TEST_SECRET, bearer
@@ -36,32 +35,6 @@ def roster(databases, amqp_url, tmp_path, request):
         platform.stop_all()
         events.close()
         TRANSCRIPTS.update({f"{request.node.name} {process.name}": process for process in platform.processes})
-
-
-class EventTap:
-    """A queue of our own bound to every roster event."""
-
-    def __init__(self, amqp_url: str):
-        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
-        self.channel = self.connection.channel()
-        self.channel.exchange_declare("iop.events", "topic", durable=True)
-        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
-        self.channel.queue_bind(self.queue, "iop.events", "roster.#")
-        self.seen: list[tuple[str, dict]] = []
-
-    def drain(self) -> list[tuple[str, dict]]:
-        while True:
-            method, _, body = self.channel.basic_get(self.queue, auto_ack=True)
-            if method is None:
-                return self.seen
-            self.seen.append((method.routing_key, json.loads(body)))
-
-    def of_type(self, event_type: str, group_id: str) -> list[dict]:
-        """This test's events only: other runs may publish on the same broker meanwhile."""
-        return [e for key, e in self.drain() if key == event_type and e["data"].get("group_id") == group_id]
-
-    def close(self) -> None:
-        self.connection.close()
 
 
 def post(url, path, body):

@@ -10,16 +10,15 @@ processes write.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-import pika
 import pytest
 import sqlalchemy as sa
 
 from tests.e2e.clinic import PROPAGATION, Clinic, Person
+from tests.e2e.event_tap import EventTap
 from tests.e2e.privacy import scan_what_the_stack_wrote
 from tests.e2e.stack import Stack, log_lines, metric
 from tests.support.workers import wait_for
@@ -37,11 +36,6 @@ def stack(databases, e2e_amqp_url, tmp_path_factory):
         yield stack
     finally:
         stack.close()
-
-
-@pytest.fixture
-def clinic(stack) -> Clinic:
-    return Clinic(stack)
 
 
 class EnrollmentStream:
@@ -89,26 +83,6 @@ def welcomes_of(clinic: Clinic, members: list[Person]) -> Counter:
     return Counter(m["To"] for m in clinic.mail.all() if m["To"] in addresses and m["Subject"].startswith("Welcome"))
 
 
-class EventTap:
-    """A queue of our own bound to every roster event, to see what reached the broker."""
-
-    def __init__(self, amqp_url: str):
-        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
-        self.channel = self.connection.channel()
-        self.channel.exchange_declare("iop.events", "topic", durable=True)
-        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
-        self.channel.queue_bind(self.queue, "iop.events", "roster.#")
-        self.ids: list[str] = []
-
-    def drain(self) -> list[str]:
-        while (message := self.channel.basic_get(self.queue, auto_ack=True))[0] is not None:
-            self.ids.append(json.loads(message[2])["id"])
-        return self.ids
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 @pytest.fixture
 def tap(stack):
     tap = EventTap(stack.amqp_url)
@@ -135,7 +109,7 @@ def test_workers_stopped_mid_stream_lose_nothing_and_do_nothing_twice(clinic, st
     groups = [clinic.group(lead, capacity=PER_GROUP) for _ in range(GROUPS)]
     stream = EnrollmentStream(clinic, lead, groups)
 
-    stop_mid_stream(stack, "roster-relay", lambda: len(tap.drain()), stream, "relay stopped")
+    stop_mid_stream(stack, "roster-relay", lambda: len(tap.ids()), stream, "relay stopped")
     wait_for(lambda: metric(stack.metrics("roster"), "outbox_backlog") > 0, timeout=10,
              message="events to wait in the outbox while the relay is down")
     stack.restart("roster-relay")
@@ -150,8 +124,8 @@ def test_workers_stopped_mid_stream_lose_nothing_and_do_nothing_twice(clinic, st
              message="the outbox to drain")
     written = roster_outbox()
     assert len(written) >= 1 + GROUPS + 2 * GROUPS * PER_GROUP  # facilitator, groups, people, enrollments
-    wait_for(lambda: set(tap.drain()) >= written, timeout=PROPAGATION, message="every event on the broker")
-    published = Counter(tap.drain())
+    wait_for(lambda: set(tap.ids()) >= written, timeout=PROPAGATION, message="every event on the broker")
+    published = Counter(tap.ids())
     assert set(published) == written and set(published.values()) == {1}
 
     # notifications consumer (and the scheduler after it): one welcome email per member

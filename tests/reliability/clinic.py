@@ -287,6 +287,16 @@ class Delivery:
         return self.__dict__.copy()
 
 
+def assert_each_notification_sent_once(delivery: Delivery, settled: bool, ledger: "Ledger") -> None:
+    """What every fault test ends with: after a stream of at least 1,700 expected emails, none lost,
+    none twice, none unasked for or misaddressed, every event handled, and the log agreeing."""
+    assert (delivery.lost, delivery.duplicated, delivery.unexpected, delivery.wrong_address) == (0, 0, 0, 0)
+    assert delivery.events_not_handled == {"notifications": 0, "sessions": 0}
+    assert (delivery.log_missing, delivery.log_extra, delivery.log_not_sent) == (0, 0, {})
+    assert delivery.emails == delivery.expected >= 1700
+    assert settled, ledger.state()
+
+
 class Ledger:
     def __init__(self, database_urls: dict[str, str], mail_dir: Path):
         self.engines = {service: sa.create_engine(url, poolclass=sa.pool.NullPool,

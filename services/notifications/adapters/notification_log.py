@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, literal, not_, select, tuple_, union_all, update
+from sqlalchemy import and_, not_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from services.notifications.adapters.orm import group_facilitators, notifications
@@ -14,16 +14,9 @@ from services.notifications.adapters.read_models import dialect_insert
 from services.notifications.domain.messages import Channel
 from services.notifications.domain.model import REMINDER_KINDS, Reason, Status
 from shared.logging import current_correlation_id
-from shared.pagination import decode_cursor, paginate
+from shared.pagination import after_cursor, paginate
 
 _OPEN = (Status.PENDING, Status.SENDING)
-
-
-def _after(cursor: str):
-    """The keyset condition of shared.pagination: rows after the cursor's (created_at, id)."""
-    created_at, row_id = decode_cursor(cursor)
-    return tuple_(notifications.c.created_at, notifications.c.id) > tuple_(
-        literal(created_at, notifications.c.created_at.type), literal(row_id, notifications.c.id.type))
 
 
 def new_row(*, recipient_id: str, recipient_kind: str, channel: str, kind: str, dedupe_key: str,
@@ -101,7 +94,7 @@ class NotificationLog:
         theirs += [and_(notifications.c.group_id == group_id, notifications.c.recipient_id != facilitator_id)
                    for group_id in their_groups]  # their own rows in their groups come with the first walk
         if cursor:
-            filters = [*filters, _after(cursor)]
+            filters = [*filters, after_cursor(notifications.c.created_at, notifications.c.id, cursor)]
         key = (notifications.c.created_at, notifications.c.id)
         walks = [select(*key).where(scope, *filters).order_by(*key).limit(limit + 1).subquery() for scope in theirs]
         found = union_all(*(select(walk.c.id) for walk in walks)).subquery()
