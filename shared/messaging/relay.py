@@ -5,8 +5,8 @@ Rows go out in batches with publisher confirms (the broker acks many deliveries 
 and up to `window` batches are in flight at once, so reading the next batch from the database
 overlaps the broker's confirms of the previous one instead of one round trip per message. A row
 is marked sent only after its ack; a nack or a lost connection leaves it unsent, to be published
-again (consumers deduplicate by event id). While the broker is down it keeps reconnecting; rows
-wait in the outbox.
+again (consumers deduplicate by event id). While the broker is down it keeps reconnecting, to the
+next node AMQP_URL names each time (shared/messaging/broker.py); rows wait in the outbox.
 
 On PostgreSQL each batch is claimed with FOR UPDATE SKIP LOCKED and the lock is held until its
 confirms are in and it is marked, so several relays can run side by side. SQLite has one writer at
@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import is_sqlite
+from shared.messaging.broker import broker_nodes
 from shared.messaging.tables import MessagingTables
 from shared.messaging.topology import EXCHANGE
 from shared.worker import GracefulStop, Heartbeat, backoff_delays
@@ -52,6 +53,8 @@ class OutboxRelay:
         self.session_factory = session_factory
         self.outbox = tables.outbox
         self.amqp_url = amqp_url
+        self.nodes = broker_nodes(amqp_url)
+        self._node = 0  # index into nodes: the next one to try
         self.batch_size = batch_size
         self.idle_poll = idle_poll_seconds
         self.window = window
@@ -80,15 +83,17 @@ class OutboxRelay:
         delays = backoff_delays()
         while not self.stop.requested:
             self._ready = False
+            node = self.nodes[self._node % len(self.nodes)]
+            self._node += 1  # a lost or refused connection moves on to the next node
             self._connection = SelectConnection(
-                pika.URLParameters(self.amqp_url), on_open_callback=self._on_connection_open,
+                node, on_open_callback=self._on_connection_open,
                 on_open_error_callback=lambda conn, err: conn.ioloop.stop(),
                 on_close_callback=self._on_connection_closed)
             self._connection.ioloop.start()
             if self._ready:
                 delays = backoff_delays()
-            if not self.stop.requested:
-                delay = next(delays)
+            if not self.stop.requested and self._node % len(self.nodes) == 0:
+                delay = next(delays)  # every node tried once: wait before the next round
                 log.warning("broker unreachable; events wait in the outbox; retrying in %.1fs", delay)
                 self.stop.wait(delay)
         self._marker.shutdown(wait=True)  # every confirmed batch is marked before the process ends
