@@ -45,6 +45,7 @@ def relay(context: ServiceContext) -> None:
     OutboxRelay(context.session_factory, context.tables, settings.amqp_url,
                 batch_size=settings.relay_batch_size,
                 idle_poll_seconds=float(settings.get("RELAY_IDLE_POLL_SECONDS", "0.02")),
+                confirm_timeout=float(settings.get("RELAY_CONFIRM_TIMEOUT_SECONDS", "30")),
                 stop=GracefulStop().install(), heartbeat=Heartbeat(settings.heartbeat_file),
                 metrics=WorkerMetrics(settings.service)).run()
 

@@ -57,6 +57,7 @@ class EventConsumer:
                 delay = next(delays)
                 log.warning("broker unreachable (%s); reconnecting in %.1fs", type(exc).__name__, delay,
                             extra={"queue": self.queue})
+                self.heartbeat.beat()  # waiting for the broker is a loop turning, not a stuck one
                 self.stop.wait(delay)
         log.info("consumer stopped", extra={"queue": self.queue})
 

@@ -18,6 +18,7 @@ database's work overlaps the publishing of the next batches instead of pausing i
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -44,11 +45,13 @@ class _Batch:
     pending: dict[int, int] = field(default_factory=dict)  # delivery tag -> outbox seq
     acked: list[int] = field(default_factory=list)
     nacked: list[int] = field(default_factory=list)
+    published_at: float = field(default_factory=time.monotonic)
 
 
 class OutboxRelay:
     def __init__(self, session_factory: sessionmaker[Session], tables: MessagingTables, amqp_url: str,
                  batch_size: int = 2000, idle_poll_seconds: float = 0.02, window: int = 3,
+                 confirm_timeout: float = 30.0,
                  stop: GracefulStop | None = None, heartbeat: Heartbeat | None = None, metrics=None):
         self.session_factory = session_factory
         self.outbox = tables.outbox
@@ -58,6 +61,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_poll = idle_poll_seconds
         self.window = window
+        self.confirm_timeout = confirm_timeout
         self.stop = stop or GracefulStop()
         self.heartbeat = heartbeat or Heartbeat(None)
         self.metrics = metrics
@@ -95,6 +99,7 @@ class OutboxRelay:
             if not self.stop.requested and self._node % len(self.nodes) == 0:
                 delay = next(delays)  # every node tried once: wait before the next round
                 log.warning("broker unreachable; events wait in the outbox; retrying in %.1fs", delay)
+                self.heartbeat.beat()  # waiting for the broker is a loop turning, not a stuck one
                 self.stop.wait(delay)
         self._marker.shutdown(wait=True)  # every confirmed batch is marked before the process ends
         log.info("relay stopped")
@@ -121,6 +126,21 @@ class OutboxRelay:
         self._marking.clear()
         log.info("relay connected; publishing with confirms")
         self._poll()
+        self._watch_confirms(self._connection)
+
+    def _watch_confirms(self, connection) -> None:
+        """A confirm that never comes (seen on a cluster that lost a node: the channel stays open but
+        the queue's new leader never answers for what the old one held) would hold its batch, and the
+        rows' locks, for ever: after `confirm_timeout` the connection is dropped and the batch published
+        again, on the next node (consumers deduplicate)."""
+        if connection is not self._connection or not connection.is_open:
+            return
+        if self._batches and time.monotonic() - self._batches[0].published_at > self.confirm_timeout:
+            log.warning("no confirm from the broker for %.0fs; reconnecting", self.confirm_timeout,
+                        extra={"in_flight": sum(len(b.pending) for b in self._batches)})
+            self._close()
+            return
+        connection.ioloop.call_later(1.0, lambda: self._watch_confirms(connection))
 
     def _close(self) -> None:
         if self._connection is not None and self._connection.is_open:
