@@ -19,7 +19,7 @@ from tests.deploy.conftest import KUSTOMIZATIONS, REPO
 KUBERNETES_VERSION = "1.31.0"  # the oldest version we support; kubernetes-validate ships its schemas
 PROCFILE = REPO / "deploy" / "Procfile.dev"
 COMPOSE_FILE = REPO / "docker-compose.yml"
-SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|DATABASE_URL|AMQP_URL|WEBHOOK", re.I)
+SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|DATABASE_URL|AMQP_URL|WEBHOOK|_KEY$", re.I)
 API_PORTS = {"roster": 8001, "sessions": 8002, "notifications": 8003}
 
 
@@ -182,7 +182,7 @@ def test_no_secret_carries_a_value(objects):
                 if SECRET_NAMES.search(env_name):
                     assert "value" not in env, f"{name}: {env_name} written in the manifest"
                     referenced.add(env["valueFrom"]["secretKeyRef"]["name"])
-    assert {"iop-rabbitmq", "iop-jwt", "iop-roster-database", "iop-web-oidc"} <= referenced
+    assert {"iop-rabbitmq", "iop-jwt", "iop-roster-database", "iop-web"} <= referenced
 
 
 # ---- availability and scaling ----------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_services_and_the_ingress_reach_the_web_front_end_and_join_links(objects
     assert paths == {"/": "web", "/join/": "sessions-api"}
     web = env_of(deployments["web"]["spec"]["template"]["spec"]["containers"][0])
     assert web["SESSIONS_API_URL"]["value"] == "http://sessions-api:8002"
-    assert web["OIDC_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "iop-web-oidc"
+    assert web["OIDC_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "iop-web"
 
 
 # ---- network: each process reaches only what it uses -------------------------------------------------
