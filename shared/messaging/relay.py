@@ -129,10 +129,10 @@ class OutboxRelay:
         self._watch_confirms(self._connection)
 
     def _watch_confirms(self, connection) -> None:
-        """A confirm that never comes (seen on a cluster that lost a node: the channel stays open but
-        the queue's new leader never answers for what the old one held) would hold its batch, and the
-        rows' locks, for ever: after `confirm_timeout` the connection is dropped and the batch published
-        again, on the next node (consumers deduplicate)."""
+        """A confirm that never comes would hold its batch, and the rows' locks, for ever (seen once
+        on a cluster that had lost a node: publishes stayed unconfirmed until the node was back).
+        After `confirm_timeout` the connection is dropped and the batch published again, on the next
+        node (consumers deduplicate)."""
         if connection is not self._connection or not connection.is_open:
             return
         if self._batches and time.monotonic() - self._batches[0].published_at > self.confirm_timeout:
@@ -221,7 +221,9 @@ class OutboxRelay:
                 finished = True
         if method.multiple or method.delivery_tag == self._lowest_open_tag:
             self._lowest_open_tag = method.delivery_tag + 1
-        if finished:
+        if finished and not acked:
+            self._schedule_poll(1.0)  # the broker refuses for now: try again soon, not in a tight loop
+        elif finished:
             self._poll()
 
     def _finish(self, batch: _Batch) -> None:

@@ -63,8 +63,10 @@ class Api:
     """
 
     def __init__(self, urls: dict[str, str | list[str]], ride_out_outages: bool = False, outage_limit: float = 120.0):
-        self.urls = urls  # a service's URL, or the URLs of its replicas (taken in turn, as a load balancer would)
-        self._turns = {service: itertools.cycle(url) for service, url in urls.items() if isinstance(url, list)}
+        # A service's URL, or the URLs of its replicas: each client thread keeps to one of them, as
+        # kube-proxy balances connections (not requests) over a Service's pods.
+        self.urls = urls
+        self._clients = itertools.count()
         self.ride_out = ride_out_outages
         self.outage_limit = outage_limit
         self.outage_answers: Counter = Counter()
@@ -97,10 +99,13 @@ class Api:
             time.sleep(0.25)
 
     def _base(self, service: str) -> str:
-        if service in self._turns:
+        url = self.urls[service]
+        if isinstance(url, str):
+            return url
+        if not hasattr(self._local, "client"):
             with self._lock:
-                return next(self._turns[service])
-        return self.urls[service]
+                self._local.client = next(self._clients)
+        return url[self._local.client % len(url)]
 
     def post(self, service: str, path: str, body: dict, expect: tuple[int, ...] = (200, 201)) -> dict:
         response = self.call(service, "POST", path, body)
