@@ -6,6 +6,7 @@ the clinic's stream of 1,000 enrollments, 100 leavings and 60 session changes go
 Nothing is done twice and nothing is lost: no group over capacity, no waitlist position held twice
 or skipped, nobody enrolled twice in a group, every event handled once by each consumer, and every
 notification the events call for sent exactly once. Both replicas of each kind did part of the work.
+The broker and the database are private to the test (nobody else's load, nobody else's queues).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from collections import Counter
 import pytest
 
 from tests.reliability.clinic import Api, Clinic, assert_each_notification_sent_once
-from tests.reliability.stack import SERVICES, WORKERS
+from tests.reliability.stack import SERVICES, WORKERS, databases_on
 
 pytestmark = pytest.mark.reliability
 
@@ -48,9 +49,11 @@ def requests_served(stack, name: str) -> int:
 
 
 def test_two_replicas_of_every_process_double_no_effect_and_lose_nothing(
-        shared_postgres_urls, private_rabbit, platform_on, figures):
+        private_postgres, private_rabbit, platform_on, figures):
+    # A PostgreSQL of its own: twice the processes hold twice the connections (about 130), more than
+    # the shared server leaves free while others run their tests.
     started = time.monotonic()
-    stack, ledger = platform_on(shared_postgres_urls, private_rabbit.url)
+    stack, ledger = platform_on(databases_on(private_postgres), private_rabbit.url)
     for kind in WORKERS:  # the second replica of every worker kind
         stack.start_worker(f"{kind}-b", kind=kind)
     for kind in WORKERS:
