@@ -1,7 +1,7 @@
 """Roster repositories: loading and saving aggregates, and the scoped list queries of the API."""
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, union
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from services.roster.adapters.orm import enrollments, group_facilitators, groups, participants
@@ -31,8 +31,11 @@ class FacilitatorRepository:
         found = set(self.session.scalars(select(Facilitator.id).where(Facilitator.id.in_(ids))))
         return [i for i in ids if i not in found]
 
-    def page(self, limit: int, cursor: str | None):
-        return paginate(self.session, select(Facilitator), Facilitator.created_at, Facilitator.id, limit, cursor)
+    def page(self, limit: int, cursor: str | None, email: str | None = None):
+        query = select(Facilitator)
+        if email:  # addresses are compared without case: providers differ in how they spell them
+            query = query.where(func.lower(Facilitator.email) == email.lower())
+        return paginate(self.session, query, Facilitator.created_at, Facilitator.id, limit, cursor)
 
 
 class ParticipantRepository:

@@ -155,3 +155,17 @@ def test_logs_carry_ids_but_never_names_emails_or_phones(roster, caplog):
     for secret in ("Zebulon", "Privateperson", "zebulon.private", "0139274", "013 9274", "Facilitatorname",
                    lead["email"]):
         assert secret not in text
+
+
+def test_an_admin_finds_a_facilitator_by_email_without_case_and_a_facilitator_may_not(settings_for):
+    client = RosterClient(settings_for("roster"))
+    lead = client.facilitator()
+    client.facilitator()
+    found = client.http.get(f"/v1/facilitators?email={lead['email'].upper()}", headers=ADMIN)
+    assert found.status_code == 200
+    assert [item["id"] for item in found.json["items"]] == [lead["id"]]
+    assert client.http.get("/v1/facilitators?email=nobody@clinic.example", headers=ADMIN).json["items"] == []
+    as_facilitator = bearer("facilitator", lead["id"])
+    assert client.http.get(f"/v1/facilitators?email={lead['email']}", headers=as_facilitator).status_code == 403
+    bad = client.http.get("/v1/facilitators?email=not-an-address", headers=ADMIN)
+    assert bad.status_code == 422 and "email" in bad.json["errors"]["query"]

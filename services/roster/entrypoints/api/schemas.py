@@ -132,6 +132,10 @@ class GroupOut(Schema):
     updated_at = fields.DateTime()
 
 
+class FacilitatorListArgs(PageArgs):
+    email = fields.Email()
+
+
 class GroupListArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(("psychoeducation", "process")))
     modality = fields.String(validate=validate.OneOf(MODALITIES))
