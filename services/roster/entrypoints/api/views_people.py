@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 
 from services.roster.bootstrap import unit_of_work
 from services.roster.entrypoints.api.schemas import (EnrollmentPage, FacilitatorIn, FacilitatorListArgs,
-                                                     FacilitatorOut, FacilitatorPage, ParticipantIn, ParticipantOut,
-                                                     ParticipantPage, ParticipantPatch)
+                                                     FacilitatorOut, FacilitatorPage, ParticipantIn,
+                                                     ParticipantListArgs, ParticipantOut, ParticipantPage,
+                                                     ParticipantPatch)
 from services.roster.service_layer import handlers, lists
 from services.roster.service_layer.access import require
 from shared.auth import current_principal
@@ -51,7 +52,7 @@ class Participants(MethodView):
         """Register a participant (admins and facilitators; a facilitator sees those they register)."""
         return handlers.register_participant(unit_of_work(), current_principal(), data)
 
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(ParticipantListArgs, location="query")
     @blp.response(200, ParticipantPage)
     def get(self, args):
         """List participants: all for admins; for a facilitator, those they registered or facilitate."""
