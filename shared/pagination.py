@@ -85,3 +85,33 @@ def _typed_id(id_col, row_id: str):
         except ValueError:
             abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
     return row_id
+
+
+class PrebuiltPage:
+    """One list's keyset page as two statements built once (first page, page after a cursor), with
+    bound parameters only: a read runs them on a plain connection and gets mappings, not entities.
+
+    `base` selects the rows with its filters as bindparams; pages are ordered by (created, id).
+    """
+
+    def __init__(self, base: Select, created_col, id_col):
+        self.created_key, self.id_key, self.id_col = created_col.key, id_col.key, id_col
+        ordered = (created_col, id_col)
+        after = tuple_(created_col, id_col) > tuple_(bindparam("after_created", type_=created_col.type),
+                                                     bindparam("after_id", type_=id_col.type))
+        self.first = base.order_by(*ordered).limit(bindparam("page_rows"))
+        self.later = base.where(after).order_by(*ordered).limit(bindparam("page_rows"))
+
+    def run(self, connection: Connection, params: dict, limit: int, cursor: str | None):
+        """(rows as dicts, next cursor or None)."""
+        params = {**params, "page_rows": limit + 1}
+        if cursor:
+            created, row_id = decode_cursor(cursor)
+            params.update(after_created=created, after_id=_typed_id(self.id_col, row_id))
+        rows = [dict(row) for row in connection.execute(self.later if cursor else self.first, params).mappings()]
+        next_cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            next_cursor = encode_cursor(last[self.created_key], str(last[self.id_key]))
+        return rows, next_cursor
