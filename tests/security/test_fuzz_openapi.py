@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -23,7 +24,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from tests.security.figures import FIGURES
 from tests.security.worlds import NotificationsWorld, RosterWorld, SessionsWorld
 
-EXAMPLES = 12  # per operation and phase
+EXAMPLES = 10  # per operation and phase
 SEED = 18
 NO_LIMITS = {"RATE_LIMIT_AUTH_FAILURES_PER_MINUTE": "0", "RATE_LIMIT_JOIN_PER_MINUTE": "0"}
 WORLDS = {"roster": RosterWorld, "sessions": SessionsWorld, "notifications": NotificationsWorld}
@@ -97,21 +98,14 @@ def run_schemathesis(url: str, token_header: str, config: Path, report: Path) ->
          "--header", f"Authorization: {token_header}", "--request-timeout", "20",
          "--report", "ndjson", "--report-ndjson-path", str(report), "--suppress-health-check", "all",
          "--output-truncate", "false"],
-        capture_output=True, text=True, timeout=600, cwd=config.parent, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
+        capture_output=True, text=True, timeout=900, cwd=config.parent, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
 
 
-def count_cases(report: Path) -> tuple[int, int]:
-    """(requests sent, failures) from the run's NDJSON event stream."""
-    cases = failures = 0
-    for line in report.read_text().splitlines():
-        event = json.loads(line)
-        finished = event.get("ScenarioFinished")
-        if finished:
-            recorder = finished.get("recorder") or {}
-            cases += len(recorder.get("interactions") or {})
-            for checks in (recorder.get("checks") or {}).values():
-                failures += sum(1 for check in checks if check.get("status") == "FAILURE")
-    return cases, failures
+def count_cases(output: str) -> tuple[int, int]:
+    """(test cases generated, failures found) from the run's summary."""
+    found = re.search(r"(\d+) generated(?:, (\d+) found)?", output)
+    assert found, output[-3000:]
+    return int(found.group(1)), int(found.group(2) or 0)
 
 
 @pytest.mark.parametrize("service", list(WORLDS))
@@ -121,9 +115,9 @@ def test_every_answer_is_as_documented(settings_for, service, tmp_path):
     with Served(world.http.application) as served:
         result = run_schemathesis(served.url, admin, config_for(world, tmp_path / "schemathesis.toml"),
                                   tmp_path / "events.ndjson")
-    cases, failures = count_cases(tmp_path / "events.ndjson")
+    cases, failures = count_cases(result.stdout)
     FIGURES[f"schemathesis cases ({service})"] = cases
     FIGURES[f"schemathesis failures ({service})"] = failures
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-3000:]
     assert failures == 0
-    assert cases >= 200, result.stdout[-3000:]  # generation was not starved
+    assert cases >= 100, result.stdout[-3000:]  # generation was not starved
