@@ -161,14 +161,15 @@ class Sent:
 
 
 class _Client:
-    def __init__(self, host: str, port: int):
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, source: str | None = None):
+        self.host, self.port, self.source = host, port, source  # source: a loopback address to send from
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.opened = 0
 
     async def _connect(self):
         self.opened += 1
-        return await asyncio.open_connection(self.host, self.port)
+        return await asyncio.open_connection(self.host, self.port,
+                                             local_addr=(self.source, 0) if self.source else None)
 
     async def request(self, req: Req) -> tuple[int, bytes]:
         reused = bool(self.idle)
@@ -230,8 +231,9 @@ MAX_CONNECTIONS = 256  # beyond this, due requests wait for a connection (and th
 
 
 async def _paced(host: str, port: int, requests: list[Req], rate: float, count: int,
-                 timeout: float) -> tuple[list[Sent], int]:
+                 timeout: float, sources: list[str] | None = None) -> tuple[list[Sent], int]:
     client = _Client(host, port)
+    by_source = {source: _Client(host, port, source) for source in dict.fromkeys(sources or [])}
     loop = asyncio.get_running_loop()
     slots = asyncio.Semaphore(MAX_CONNECTIONS)
     results: list[Sent | None] = [None] * count
@@ -240,10 +242,11 @@ async def _paced(host: str, port: int, requests: list[Req], rate: float, count: 
 
     async def one(i: int, due: float) -> None:
         req = requests[i % len(requests)]
+        sender = by_source[sources[i % len(sources)]] if sources else client
 
         async def bounded():
             async with slots:
-                return await client.request(req)
+                return await sender.request(req)
 
         try:  # `timeout` from the due time, waiting for a free connection included
             status, body = await asyncio.wait_for(bounded(), timeout)
@@ -259,15 +262,19 @@ async def _paced(host: str, port: int, requests: list[Req], rate: float, count: 
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(i, due)))
     await asyncio.gather(*tasks)
-    client.close()
-    return [r for r in results if r is not None], client.opened
+    for each in (client, *by_source.values()):
+        each.close()
+    return [r for r in results if r is not None], client.opened + sum(c.opened for c in by_source.values())
 
 
-def paced(base_url: str, requests: list[Req], *, rate: float, count: int, timeout: float = 10.0) -> dict:
-    """Send `count` requests at `rate` per second (open loop); latencies from each request's due time."""
+def paced(base_url: str, requests: list[Req], *, rate: float, count: int, timeout: float = 10.0,
+          sources: list[str] | None = None, ok_statuses: range = range(200, 300)) -> dict:
+    """Send `count` requests at `rate` per second (open loop); latencies from each request's due time.
+
+    `sources`, one per request, sends each from that loopback address (as many clients would)."""
     host, port = base_url.removeprefix("http://").split(":")
-    sent, opened = asyncio.run(_paced(host, int(port), requests, rate, count, timeout))
-    ok = [s.latency_ms for s in sent if s.status is not None and 200 <= s.status < 300]
+    sent, opened = asyncio.run(_paced(host, int(port), requests, rate, count, timeout, sources))
+    ok = [s.latency_ms for s in sent if s.status is not None and s.status in ok_statuses]
     failures = len(sent) - len(ok)
     span = (max(s.due_wall for s in sent) - min(s.due_wall for s in sent)) if sent else 0
     return {

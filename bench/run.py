@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enrollments", type=int, default=0)
     parser.add_argument("--enroll-rate", type=float, default=20.0, help="enrollments per second (open loop)")
     parser.add_argument("--burst", type=int, default=0, help="reminders falling due in the same minute")
-    parser.add_argument("--only", default="", help="comma-separated phases: reads,enroll,burst,lists,relay")
+    parser.add_argument("--only", default="", help="comma-separated phases: reads,enroll,burst,join,lists,relay")
     parser.add_argument("--profile", action="store_true",
                         help="also record py-spy profiles of the API workers under wrk and of the workers "
                              "during the enrollments and the burst (pip install py-spy)")
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     profile = Profile(args.quick, args)
-    phases = set(filter(None, args.only.split(","))) or {"reads", "enroll", "burst", "lists", "relay"}
+    phases = set(filter(None, args.only.split(","))) or {"reads", "enroll", "burst", "join", "lists", "relay"}
 
     started = time.monotonic()
     run_id = new_run_id()
@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         results["settings"]["amqp_vhost"] = broker.vhost or "/"
         platform, ctx = start_platform(profile, args, run_id, databases, broker, work, results, queues)
         m = results["measurements"]
-        for phase, func in (("reads", measure_reads), ("enroll", measure_enrollments), ("burst", measure_burst)):
+        for phase, func in (("reads", measure_reads), ("enroll", measure_enrollments), ("burst", measure_burst),
+                            ("join", measure_join)):
             if phase in phases:
                 settle(platform)
                 try:
@@ -662,6 +663,21 @@ def measure_burst(profile: Profile, platform: Platform, ctx: Context, work: Path
     log(f"  {len(got)}/{len(planned)} accepted; last {result['seconds_to_last']} s after they fell due "
         f"({result['emails_per_second']} emails/s)")
     return result
+
+
+# --- the top of the hour -----------------------------------------------------------------------
+
+def measure_join(profile: Profile, platform: Platform, ctx: Context, work: Path) -> dict:
+    """bench/top_of_hour.py, with the one-query floor served beside it."""
+    from bench.top_of_hour import measure_top_of_hour
+    floor_port = free_port()
+    floor = platform.api("floor-api", "bench.apps:floor", floor_port, PROMETHEUS_MULTIPROC_DIR=ctx.prom("floor"),
+                         DATABASE_URL=ctx.urls["roster"])
+    try:
+        return measure_top_of_hour(ctx, bearer, log, floor, quick=profile.quick)
+    finally:
+        for process in [p for p in platform.processes if p.name == "floor-api"]:
+            platform.stop(process)
 
 
 # --- lists at 1,000 and 100,000 rows --------------------------------------------------------------

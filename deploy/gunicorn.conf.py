@@ -15,7 +15,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # held by one slow client and cannot keep connections alive. A few threads also overlap the database
 # waits of concurrent requests. Keep threads at or under the engine's pool size (5), so a request
 # never queues for a connection.
-worker_class = "gthread"
+# gthread's worker, answering what gunicorn refuses itself (a request line over limit_request_line,
+# headers over limit_request_fields / limit_request_field_size, malformed HTTP) in the platform's
+# JSON error format rather than gunicorn's HTML page.
+worker_class = "shared.web.gunicorn_worker.JsonErrorThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 # Each worker opens its own database and broker connections after fork; nothing is shared.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters import orm
@@ -45,6 +46,11 @@ def _context(context: ServiceContext | None) -> ServiceContext:
 def unit_of_work(context: ServiceContext | None = None, db: DbSession | None = None) -> SessionsUnitOfWork:
     context = _context(context)
     return SessionsUnitOfWork(context.session_factory, context.tables, producer=SERVICE, session=db)
+
+
+def read_connection(context: ServiceContext | None = None) -> Connection:
+    """A pooled connection for a read that needs no unit of work (use it in a `with`)."""
+    return _context(context).engine.connect()
 
 
 def options(context: ServiceContext | None = None) -> SessionsOptions:

@@ -24,6 +24,7 @@ from shared.logging import current_correlation_id, new_correlation_id, reset_cor
 from shared.metrics import REQUEST_LATENCY, OutboxCollector, render_metrics
 from shared.rate_limit import AbuseLimits
 from shared.web.context import ServiceContext
+from shared.web.contract import ContractPlugin, install_allow_header, install_body_required
 
 log = logging.getLogger(__name__)
 _SAFE_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -52,11 +53,13 @@ def create_base_app(context: ServiceContext, title: str, description: str,
     )
     app.extensions["iop"] = context
     limits = app.extensions["iop_abuse_limits"] = AbuseLimits.from_settings(settings)
-    api = Api(app)
+    api = Api(app, spec_kwargs={"extra_plugins": [ContractPlugin()]})
     _install_request_hooks(app, settings.service)  # first: every response carries a correlation id
     init_auth(app, settings.jwt_secret, limits.auth_failures)
     _install_path_id_check(app)
     _install_body_check(app)
+    install_body_required(app)
+    install_allow_header(app, api)
     _install_error_handlers(app, domain_errors)
     app.register_blueprint(health)
     collector = OutboxCollector(settings.service, context.session_factory, context.tables.outbox)

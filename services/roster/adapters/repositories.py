@@ -162,18 +162,6 @@ class EnrollmentRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    def page_for_group(self, group_id: str, limit: int, cursor: str | None, status: str | None = None,
-                       facilitated_by: str | None = None):
-        """A page of the group's enrollments; with `facilitated_by`, empty unless that facilitator runs it
-        (the access check rides along in the one statement)."""
-        query = select(Enrollment).where(enrollments.c.group_id == group_id)
-        if status:
-            query = query.where(enrollments.c.status == status)
-        if facilitated_by:
-            query = query.where(exists().where(group_facilitators.c.group_id == group_id,
-                                               group_facilitators.c.facilitator_id == facilitated_by))
-        return paginate(self.session, query, Enrollment.enrolled_at, Enrollment.id, limit, cursor)
-
     def page_for_participant(self, participant_id: str, limit: int, cursor: str | None,
                              only_groups_of_facilitator: str | None = None):
         query = select(Enrollment).where(enrollments.c.participant_id == participant_id)

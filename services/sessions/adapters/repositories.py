@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, exists, insert, or_, select
+from sqlalchemy import bindparam, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters.orm import disclosures, group_facilitators, groups, memberships
@@ -47,14 +47,19 @@ class GroupRepository:
 
     def facilitates_member(self, facilitator_id: str, participant_id: uuid.UUID) -> bool:
         """Whether the participant has ever been a member of one of this facilitator's groups."""
-        query = select(memberships.c.id).where(
-            memberships.c.participant_id == participant_id, facilitated_by(facilitator_id, memberships.c.group_id))
-        return self.db.execute(query.limit(1)).first() is not None
+        return self.db.execute(FACILITATES_MEMBER, {"facilitator_id": facilitator_id,
+                                                    "participant_id": participant_id}).first() is not None
 
 
-def facilitated_by(facilitator_id: str, group_id_col):
+def facilitated_by(facilitator_id, group_id_col):
     return exists().where(group_facilitators.c.group_id == group_id_col,
                           group_facilitators.c.facilitator_id == facilitator_id)
+
+
+# Whether a participant was ever a member of one of a facilitator's groups (bound parameters).
+FACILITATES_MEMBER = select(memberships.c.id).where(
+    memberships.c.participant_id == bindparam("participant_id", type_=memberships.c.participant_id.type),
+    facilitated_by(bindparam("facilitator_id"), memberships.c.group_id)).limit(1)
 
 
 class MembershipRepository:

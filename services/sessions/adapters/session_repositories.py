@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters.orm import attendance, memberships, sessions
 from services.sessions.adapters.repositories import facilitated_by
-from shared.pagination import paginate
 from services.sessions.domain.attendance import AttendanceRecord
 from services.sessions.domain.model import Session
 from shared.db import is_sqlite, one_of
@@ -91,25 +90,6 @@ class SessionRepository:
             sessions.c.group_id == group_id, sessions.c.occurrence_starts_at >= min(slots),
             sessions.c.occurrence_starts_at <= max(slots))
         return list(self.db.scalars(query))
-
-    def page(self, limit: int, cursor: str | None, *, now: datetime, group_id=None, starts_from=None,
-             starts_before=None, status=None, facilitator_id=None, participant_id=None, upcoming=False):
-        query = select(Session)
-        if upcoming:
-            query = query.where(sessions.c.ends_at > now)
-        if group_id:
-            query = query.where(sessions.c.group_id == group_id)
-        if starts_from:
-            query = query.where(sessions.c.starts_at >= starts_from)
-        if starts_before:
-            query = query.where(sessions.c.starts_at < starts_before)
-        if status:
-            query = query.where(status_condition(status, now))
-        if facilitator_id:
-            query = query.where(facilitated_by(facilitator_id, sessions.c.group_id))
-        if participant_id:
-            query = query.where(self._of_participant(participant_id))
-        return paginate(self.db, query, sessions.c.starts_at, sessions.c.id, limit, cursor)
 
     def upcoming_for_participant(self, participant_id: uuid.UUID, now: datetime, limit: int,
                                  facilitator_id: str | None = None) -> list[Session]:

@@ -44,6 +44,22 @@ def valid_topic(topic: str | None) -> str | None:
     return topic
 
 
+def has_join_links(modality: str) -> bool:
+    """Virtual and hybrid sessions are joined through personal links."""
+    return modality in ("virtual", "hybrid")
+
+
+def session_status(cancelled_at: datetime | None, starts_at: datetime, ends_at: datetime, now: datetime) -> str:
+    """What the clock says of a session: scheduled, in_progress, completed, or cancelled."""
+    if cancelled_at is not None:
+        return "cancelled"
+    if now < starts_at:
+        return "scheduled"
+    if now < ends_at:
+        return "in_progress"
+    return "completed"
+
+
 class Session:
     def __init__(
         self,
@@ -87,16 +103,10 @@ class Session:
 
     @property
     def has_join_links(self) -> bool:
-        return self.modality in ("virtual", "hybrid")
+        return has_join_links(self.modality)
 
     def status_at(self, now: datetime) -> str:
-        if self.cancelled_at is not None:
-            return "cancelled"
-        if now < self.starts_at:
-            return "scheduled"
-        if now < self.ends_at:
-            return "in_progress"
-        return "completed"
+        return session_status(self.cancelled_at, self.starts_at, self.ends_at, now)
 
     def reschedule(
         self, new_starts_at: datetime, now: datetime, duration_minutes: int | None = None

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from services.sessions.adapters.session_reads import sessions_page
 
 from shared.join_links import LinkSigner
 from services.sessions.domain.errors import Conflict
@@ -13,7 +18,7 @@ from services.sessions.domain.model import Session, schedule_session, video_room
 from services.sessions.domain.schedule import missing_occurrences
 from services.sessions.service_layer.access import (as_uuid, facilitator_scope, managed_group, managed_session,
                                                     visible_session)
-from services.sessions.service_layer.join import JoinLink, joins_for
+from services.sessions.service_layer.join import JoinLink, joins_for, links_of_rows
 from services.sessions.service_layer.options import SessionsOptions
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
 from shared.auth import Principal
@@ -74,20 +79,19 @@ def get_session(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.
         return session, joins_for(uow, uuid.UUID(principal.sub), [session], links, now).get(session.id)
 
 
-def list_sessions(uow: SessionsUnitOfWork, principal: Principal, args: dict[str, Any], links: LinkSigner,
+def list_sessions(connect: Callable[[], Connection], principal: Principal, args: dict[str, Any], links: LinkSigner,
                   now: datetime):
     """(sessions, cursor, participant's links): all for admins, their groups' for facilitators,
-    their own for participants."""
+    their own for participants. Read without the ORM, in one statement (adapters/session_reads.py)."""
     participant_id = as_uuid(principal.sub) if principal.is_participant else None
     if principal.is_participant and participant_id is None:
         return [], None, {}
-    with uow:
-        items, cursor = uow.sessions.page(
-            args["limit"], args["cursor"], now=now, group_id=as_uuid(args.get("group_id")),
+    with connect() as connection:
+        items, cursor = sessions_page(
+            connection, args["limit"], args["cursor"], now=now, group_id=as_uuid(args.get("group_id")),
             starts_from=args.get("from_"), starts_before=args.get("to"), status=args.get("status"),
             facilitator_id=facilitator_scope(principal), participant_id=participant_id)
-        joins = joins_for(uow, participant_id, items, links, now) if participant_id else {}
-        return items, cursor, joins
+    return items, cursor, links_of_rows(participant_id, items, links, now) if participant_id else {}
 
 
 def reschedule(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.UUID, starts_at: datetime,

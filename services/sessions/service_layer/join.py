@@ -9,13 +9,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from collections.abc import Callable
+
+from sqlalchemy.engine import Connection
+
 from shared.join_links import LinkSigner
+from services.sessions.adapters.session_reads import SessionRow, facilitates_member, sessions_page
 from services.sessions.domain.attendance import record_join
-from services.sessions.domain.errors import Conflict, DomainError, TooEarly
+from services.sessions.domain.errors import Conflict, DomainError, NotFound, TooEarly
 from services.sessions.domain.join_window import check_join, join_window
 from services.sessions.domain.membership import expected_participants, is_active_member
 from services.sessions.domain.model import Session
-from services.sessions.service_layer.access import ensure_sees_participant, facilitator_scope, managed_session
+from services.sessions.service_layer.access import as_uuid, facilitator_scope, managed_session
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
 from shared.auth import Principal
 
@@ -55,16 +60,29 @@ def join_links(uow: SessionsUnitOfWork, principal: Principal, session_id: uuid.U
         return [personal_link(session, pid, links) for pid in expected if is_active_member(memberships, pid, now)]
 
 
-def participant_sessions(uow: SessionsUnitOfWork, principal: Principal, participant_id: uuid.UUID,
+def participant_sessions(connect: Callable[[], Connection], principal: Principal, participant_id: uuid.UUID,
                          args: dict, links: LinkSigner, now: datetime):
-    """(sessions, cursor, {session id: their link}); upcoming ones unless a period is asked for."""
-    with uow:
-        ensure_sees_participant(uow, principal, participant_id)
-        items, cursor = uow.sessions.page(
-            args["limit"], args["cursor"], now=now, starts_from=args.get("from_"),
+    """(sessions, cursor, {session id: their link}); upcoming ones unless a period is asked for.
+
+    Read without the ORM (adapters/session_reads.py): one statement, whose rows say whether the
+    participant is still in each session's group (their links need no second query)."""
+    with connect() as connection:
+        if principal.is_facilitator and not facilitates_member(connection, principal.sub, participant_id):
+            raise NotFound("no such participant")
+        if not principal.is_admin and not principal.is_facilitator and as_uuid(principal.sub) != participant_id:
+            raise NotFound("no such participant")
+        items, cursor = sessions_page(
+            connection, args["limit"], args["cursor"], now=now, starts_from=args.get("from_"),
             starts_before=args.get("to"), upcoming="from_" not in args and "to" not in args,
             participant_id=participant_id, facilitator_id=facilitator_scope(principal))
-        return items, cursor, joins_for(uow, participant_id, items, links, now)
+    return items, cursor, links_of_rows(participant_id, items, links, now)
+
+
+def links_of_rows(participant_id: uuid.UUID, rows: list[SessionRow], links: LinkSigner,
+                  now: datetime) -> dict[uuid.UUID, JoinLink]:
+    """The participant's own links, for sessions still ahead of a group they are still in."""
+    return {row.id: personal_link(row, participant_id, links) for row in rows
+            if row.still_member and link_still_useful(row, now)}
 
 
 def joins_for(uow: SessionsUnitOfWork, participant_id: uuid.UUID, sessions: list[Session], links: LinkSigner,

@@ -151,6 +151,40 @@ def test_a_group_reads_back_exactly_as_its_last_change_answered(roster):
                            ).status_code == 404
 
 
+def test_a_roster_page_reads_back_exactly_as_the_enrollments_answered(roster):
+    """The roster page reads rows without the ORM (adapters/enrollment_reads.py): every enrollment
+    must show what enrolling, promoting and ending answered, field for field, in enrollment order,
+    across pages and with each status filter, to everyone allowed to see it."""
+    lead, co = roster.facilitator(), roster.facilitator()
+    group = roster.group([lead["id"], co["id"]], capacity=6)
+    answered = [roster.enroll(group["id"], roster.participant()["id"]).json for _ in range(8)]
+    assert [e["status"] for e in answered] == ["active"] * 6 + ["waitlisted"] * 2
+    ended = end(roster, group["id"], answered[0]["id"])
+    assert ended.status_code == 200
+    # What the ORM's reads answer for each (a participant's enrollments), and what ending answered.
+    expected = {e["id"]: roster.http.get(f"/v1/participants/{e['participant_id']}/enrollments",
+                                         headers=ADMIN).json["items"][0] for e in answered}
+    assert expected[ended.json["id"]] == ended.json
+    assert [expected[e["id"]]["status"] for e in answered] == ["completed"] + ["active"] * 6 + ["waitlisted"]
+    assert expected[answered[-1]["id"]]["waitlist_position"] == 1
+    path = f"/v1/groups/{group['id']}/enrollments"
+    for caller in (ADMIN, bearer("facilitator", lead["id"]), bearer("facilitator", co["id"])):
+        items, cursor = [], None
+        while True:
+            query = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+            page = roster.http.get(path, query_string=query, headers=caller)
+            assert page.status_code == 200, page.json
+            items += page.json["items"]
+            if (cursor := page.json["next_cursor"]) is None:
+                break
+        assert items == [expected[e["id"]] for e in answered]
+        for status in ("active", "waitlisted", "completed"):
+            page = roster.http.get(path, query_string={"status": status}, headers=caller)
+            assert page.json["items"] == [expected[e["id"]] for e in answered if expected[e["id"]]["status"] == status]
+    stranger = bearer("facilitator", roster.facilitator()["id"])
+    assert roster.http.get(path, headers=stranger).status_code == 404
+
+
 def test_each_read_is_one_statement(roster):
     lead = roster.facilitator()
     me = bearer("facilitator", lead["id"])

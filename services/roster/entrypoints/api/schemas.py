@@ -4,19 +4,23 @@ Shape and type checks live here; the domain still enforces every rule (and names
 """
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.events.catalogue import END_REASONS, MODALITIES, WEEKDAYS
-from shared.fields import Id
+from shared.fields import Flag, Id, Text, TimeZone
 from shared.pagination import PageArgs
 from shared.web.schemas import page_of
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use HH:MM, 24-hour.")
+# What the domain dials: 7 to 15 digits with an optional leading +, once the separators people type
+# (spaces, brackets, dots, dashes) are dropped; blank clears the number.
+PHONE = validate.Regexp(r"^\s*$|^[\s().-]*(\+[\s().-]*)?([0-9][\s().-]*){7,15}$",
+                        error="Not a phone number (7 to 15 digits, optional leading +).")
 
 
 class FacilitatorIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.Email(required=True)
+    name = Text(max_length=200, required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     credentials = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
 
@@ -26,6 +30,15 @@ class FacilitatorOut(Schema):
     email = fields.String()
     credentials = fields.String(allow_none=True)
     created_at = fields.DateTime()
+
+
+CHANNELS = ("email", "sms", "in_app")
+
+
+def _distinct(values: list) -> bool:
+    if len(set(values)) != len(values):
+        raise ValidationError("Each channel may be named once.")
+    return True
 
 
 class QuietHours(Schema):
@@ -39,21 +52,26 @@ class QuietHoursOut(Schema):
 
 
 class ParticipantPatch(Schema):
-    preferred_name = fields.String(validate=validate.Length(min=1, max=100))
-    email = fields.Email()
-    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
-    timezone = fields.String(validate=validate.Length(min=1, max=64))
-    channels = fields.List(fields.String(validate=validate.OneOf(("email", "sms", "in_app"))),
-                           validate=validate.Length(min=1))
-    sms_consent = fields.Boolean()
+    preferred_name = Text(max_length=100)
+    email = fields.Email(validate=validate.Length(max=254))
+    phone = fields.String(allow_none=True, validate=[validate.Length(max=32), PHONE])
+    timezone = TimeZone()
+    channels = fields.List(fields.String(validate=validate.OneOf(CHANNELS)),
+                           validate=[validate.Length(min=1, max=len(CHANNELS)), _distinct],
+                           metadata={"uniqueItems": True})
+    sms_consent = Flag()
     quiet_hours = fields.Nested(QuietHours, allow_none=True)
     status = fields.String(validate=validate.OneOf(("active", "inactive")))
 
 
 class ParticipantIn(ParticipantPatch):
-    preferred_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.Email(required=True)
-    timezone = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    # SMS needs a number to send to (OPENAPI_EXTRA says so in the document).
+    OPENAPI_EXTRA = {"anyOf": [
+        {"properties": {"channels": {"items": {"enum": ["email", "in_app"]}}}},
+        {"required": ["phone"], "properties": {"phone": {"type": "string", "pattern": r"[0-9]"}}}]}
+    preferred_name = Text(max_length=100, required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    timezone = TimeZone(required=True)
     status = None  # a new participant is active
 
     class Meta:
@@ -80,11 +98,11 @@ class Schedule(Schema):
                            validate=validate.Length(min=1, max=7))
     start_time = fields.String(required=True, validate=HHMM)
     duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=15, max=480))
-    timezone = fields.String(required=True)
+    timezone = TimeZone(required=True)
 
 
 class GroupPatch(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
+    name = Text(max_length=200)
     kind = fields.String(validate=validate.OneOf(("psychoeducation", "process")))
     capacity = fields.Integer(strict=True, validate=validate.Range(min=6, max=15))
     modality = fields.String(validate=validate.OneOf(MODALITIES))
@@ -97,7 +115,11 @@ class GroupPatch(Schema):
 
 
 class GroupIn(GroupPatch):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    # Held in person or hybrid, a group needs a place (OPENAPI_EXTRA says so in the document).
+    OPENAPI_EXTRA = {"anyOf": [
+        {"properties": {"modality": {"enum": ["virtual"]}}},
+        {"required": ["location"], "properties": {"location": {"type": "string", "pattern": r"^\s*\S"}}}]}
+    name = Text(max_length=200, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(("psychoeducation", "process")))
     modality = fields.String(required=True, validate=validate.OneOf(MODALITIES))
     facilitator_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=4))

@@ -62,7 +62,7 @@ class GroupEnrollments(MethodView):
     @blp.arguments(EnrollmentListArgs, location="query")
     @blp.response(200, EnrollmentPage)
     def get(self, args, group_id):
-        items, cursor = lists.list_group_enrollments(unit_of_work(), current_principal(), group_id, args)
+        items, cursor = lists.list_group_enrollments(read_connection, current_principal(), group_id, args)
         return {"items": items, "next_cursor": cursor}
 
 

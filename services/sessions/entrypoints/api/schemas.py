@@ -4,6 +4,7 @@ Shape and type checks live here; the domain still enforces every rule (and names
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta, timezone
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -18,10 +19,13 @@ SESSION_STATUSES = ("scheduled", "in_progress", "completed", "cancelled")
 
 
 class Moment(fields.Field):
-    """A date-time with a UTC offset, or a bare date meaning midnight UTC; with `end=True` a bare
-    date means the midnight after it, so `to=2026-03-31` includes that whole day."""
+    """A date-time with a UTC offset (RFC 3339), or a bare date meaning midnight UTC; with `end=True`
+    a bare date means the midnight after it, so `to=2026-03-31` includes that whole day."""
+
+    DOCUMENTED = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 
     def __init__(self, *, end: bool = False, **kwargs):
+        kwargs["metadata"] = {**self.DOCUMENTED, **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
         self.end = end
 
@@ -30,14 +34,24 @@ class Moment(fields.Field):
             raise ValidationError("Not a valid date or date-time.")
         try:
             if len(value) == 10:
-                day = date.fromisoformat(value) + timedelta(days=1 if self.end else 0)
-                return datetime.combine(day, time(0), tzinfo=timezone.utc)
-            moment = datetime.fromisoformat(value)
-        except ValueError:
+                day = date.fromisoformat(value)
+                if self.end and day == date.max:
+                    return datetime.max.replace(tzinfo=timezone.utc)
+                return datetime.combine(day + timedelta(days=1 if self.end else 0), time(0), tzinfo=timezone.utc)
+            moment = datetime.fromisoformat(_LEAP_SECOND.sub(r"\g<1>59", value.upper()))
+        except (ValueError, OverflowError):
             raise ValidationError("Not a valid date or date-time.") from None
         if moment.utcoffset() is None:
             raise ValidationError("A date-time needs a UTC offset, e.g. 2026-03-09T18:00:00-04:00.")
-        return moment
+        try:
+            return moment.astimezone(timezone.utc)
+        except OverflowError:  # within a day of year 1 or 9999: the bound is the end of time
+            return datetime.min.replace(tzinfo=timezone.utc) if moment.year == 1 else datetime.max.replace(
+                tzinfo=timezone.utc)
+
+
+# RFC 3339 allows a leap second (:60), which Python's datetime cannot hold: it counts as :59.
+_LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
 
 
 class SessionIn(Schema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.fields import TimeZone
 from shared.pagination import PageArgs
 from shared.web.schemas import page_of
 
@@ -21,7 +22,7 @@ class JoinLinksOut(Schema):
 class PeriodArgs(Schema):
     from_ = fields.Date(data_key="from", metadata={"description": "First day (default: four weeks ago)."})
     to = fields.Date(metadata={"description": "Last day, included (default: today)."})
-    timezone = fields.String(validate=validate.Length(max=64), metadata={
+    timezone = TimeZone(metadata={
         "description": "Where weeks are cut (Monday to Sunday); default: the participant's latest group's."})
 
 

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from services.sessions import bootstrap
-from services.sessions.bootstrap import links, options, unit_of_work
+from services.sessions.bootstrap import links, options, read_connection, unit_of_work
 from services.sessions.entrypoints.api.presenters import disclosure_view, export_view, sessions_view, summary_view
 from services.sessions.entrypoints.api.schemas import ParticipantSessionArgs, ParticipantSessionsOut
 from services.sessions.entrypoints.api.schemas_participants import (AttendanceSummaryOut, DisclosureListArgs,
@@ -32,7 +32,7 @@ class ParticipantSessions(MethodView):
         """The participant's sessions (upcoming unless `from`/`to` are given), each virtual or hybrid
         one with their personal `join_url`, and `calendar_url`, a signed feed for calendar apps."""
         now, principal, pid = bootstrap.now(), current_principal(), uuid.UUID(participant_id)
-        items, cursor, joins = join.participant_sessions(unit_of_work(), principal, pid, args, links(), now)
+        items, cursor, joins = join.participant_sessions(read_connection, principal, pid, args, links(), now)
         return {"items": sessions_view(items, principal, now, joins), "next_cursor": cursor,
                 "calendar_url": links().feed_url(pid)}
 

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.sessions import bootstrap
-from services.sessions.bootstrap import links, options, unit_of_work
+from services.sessions.bootstrap import links, options, read_connection, unit_of_work
 from services.sessions.entrypoints.api.presenters import session_view, sessions_view
 from services.sessions.entrypoints.api.schemas import (CancelIn, GeneratedOut, GenerateIn, RescheduleIn,
                                                        SessionIn, SessionListArgs, SessionOut, SessionPage,
@@ -57,7 +57,7 @@ class Sessions(MethodView):
 
         `status` follows the clock; `from`/`to` take a date or a date-time with offset."""
         now, principal = bootstrap.now(), current_principal()
-        items, cursor, joins = handlers.list_sessions(unit_of_work(), principal, args, links(), now)
+        items, cursor, joins = handlers.list_sessions(read_connection, principal, args, links(), now)
         return {"items": sessions_view(items, principal, now, joins), "next_cursor": cursor}
 
 
