@@ -7,7 +7,7 @@ SERVICES := roster sessions notifications
 # stacks on the same broker live in other vhosts and never reach this run's consumers.
 RUN_AMQP_URL := $(or $(AMQP_URL),amqp://guest:guest@127.0.0.1:5672/iop-dev)
 
-.PHONY: install run migrate test test-unit test-reliability bench check-broker compose-config clean
+.PHONY: install run migrate lint test test-unit test-reliability bench check-broker compose-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -28,7 +28,12 @@ run: check-broker migrate
 	mkdir -p var/mail
 	AMQP_URL="$(RUN_AMQP_URL)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
 
-test: install
+# The house rules kept by tools (pyproject.toml): ruff's small rule set and the import contracts.
+lint: install
+	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/lint-imports
+
+test: lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability"
 
 test-reliability: install

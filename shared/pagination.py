@@ -10,10 +10,11 @@ import json
 import uuid
 from datetime import datetime
 
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.orm import Session
+
+from shared.errors import ValidationFailed
 
 
 class PageArgs(Schema):
@@ -32,8 +33,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         created, row_id = json.loads(base64.urlsafe_b64decode(padded))
         return datetime.fromisoformat(created), str(row_id)
     except (ValueError, TypeError, binascii.Error):
-        abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
-        raise  # unreachable: abort raises
+        raise ValidationFailed("cursor", "Not a valid cursor.", location="query") from None
 
 
 def after_cursor(created_col, id_col, cursor: str):
@@ -73,5 +73,5 @@ def _typed_id(id_col, row_id: str):
         try:
             return uuid.UUID(row_id)
         except ValueError:
-            abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
+            raise ValidationFailed("cursor", "Not a valid cursor.", location="query") from None
     return row_id

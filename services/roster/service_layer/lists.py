@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from services.roster.service_layer.access import ensure_manages, ensure_sees_participant, require
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 GROUP_FILTERS = ("kind", "modality", "status", "facilitator_id")
 

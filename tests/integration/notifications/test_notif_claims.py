@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from services.notifications.adapters import claims
 from services.notifications.adapters.claims import Outcome
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 from tests.support.workers import wait_for
 
 

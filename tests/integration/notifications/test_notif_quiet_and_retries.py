@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from services.notifications.domain.quiet_hours import deliver_at
 from shared.mailsink import MailSink
 from shared.worker import GracefulStop
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 from tests.support.workers import wait_for
 
 ZONE = "America/New_York"
@@ -31,7 +31,6 @@ def test_quiet_hours_defer_a_reminder_but_not_an_urgent_change(settings_for, sin
 
     assert sink.messages() == []  # neither the welcome nor the reminder
     [reminder] = world.rows(session_id=session)
-    from datetime import time
     expected = deliver_at(now(), time.fromisoformat(quiet["start"]), time.fromisoformat(quiet["end"]), ZONE,
                           urgent=False)
     assert reminder.status == "pending" and abs(reminder.next_attempt_at - expected) < timedelta(minutes=1)

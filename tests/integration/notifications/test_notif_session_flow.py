@@ -4,7 +4,7 @@ from datetime import timedelta
 from services.notifications.domain.model import Reason
 from shared.events import new_envelope
 from shared.join_links import LinkSigner
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 from tests.support.tokens import TEST_SECRET
 from tests.support.workers import wait_for
 

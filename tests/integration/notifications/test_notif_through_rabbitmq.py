@@ -5,7 +5,7 @@ import uuid
 from services.notifications.bootstrap import BINDINGS
 from services.roster.entrypoints.api.app import create_app as create_roster_app
 from shared.worker import GracefulStop
-from tests.integration.notifications.notif_world import SCHEDULE, World, sink, sms_provider  # noqa: F401
+from tests.integration.notifications.notif_world import SCHEDULE, World
 from tests.support.tokens import bearer
 from tests.support.workers import running_consumer, running_relay, wait_for
 
