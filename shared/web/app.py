@@ -18,6 +18,7 @@ from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared.auth import init_auth, public
+from shared.errors import DomainError
 from shared.fields import is_uuid
 from shared.health import health
 from shared.logging import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
@@ -35,7 +36,9 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'non
 
 
 def create_base_app(context: ServiceContext, title: str, description: str,
-                    domain_errors: dict[type[Exception], int]) -> tuple[Flask, Api]:
+                    domain_errors: dict[type[Exception], int] | None = None) -> tuple[Flask, Api]:
+    """The configured app and its Api. Every shared.errors.DomainError answers its own `http_status`;
+    `domain_errors` maps any other exception class to a status (none of ours need it)."""
     settings = context.settings
     # The service's package, not its bare name: a folder called 'sessions' elsewhere on sys.path
     # (tests have one) would otherwise be taken for it.
@@ -57,7 +60,7 @@ def create_base_app(context: ServiceContext, title: str, description: str,
     init_auth(app, settings.jwt_secret, limits.auth_failures)
     _install_path_id_check(app)
     _install_body_check(app)
-    _install_error_handlers(app, domain_errors)
+    _install_error_handlers(app, domain_errors or {})
     app.register_blueprint(health)
     collector = OutboxCollector(settings.service, context.session_factory, context.tables.outbox)
 
@@ -180,12 +183,12 @@ def _install_error_handlers(app: Flask, domain_errors: dict[type[Exception], int
             body["errors"] = errors
         return body, code
 
+    @app.errorhandler(DomainError)
+    def _refused(exc: DomainError):
+        return _json_error(exc.http_status, str(exc), exc.errors)
+
     for error_class, code in domain_errors.items():
-        def handler(exc, code=code):
-            field = getattr(exc, "field", None)
-            detail = getattr(exc, "message", None) or str(exc)
-            return _json_error(code, str(exc), {"json": {field: [detail]}} if field else None)
-        app.register_error_handler(error_class, handler)
+        app.register_error_handler(error_class, lambda exc, code=code: _json_error(code, str(exc)))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

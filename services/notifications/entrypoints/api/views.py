@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from services.notifications.bootstrap import unit_of_work
 from services.notifications.entrypoints.api.schemas import (DeadLetterArgs, DeadLetterPage, InboxPage,
                                                             NotificationListArgs, NotificationPage, ReplayOut)
 from shared.auth import current_principal, require_role
+from shared.errors import NotFound
 from shared.pagination import PageArgs
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 
@@ -42,7 +43,7 @@ class ParticipantInbox(MethodView):
         """A participant's in-app inbox (the participant themself, or an admin)."""
         principal = require_role("participant", "admin")
         if principal.is_participant and principal.sub != participant_id:
-            abort(404, message="no such participant")  # whether someone is a client is itself private
+            raise NotFound("no such participant")  # whether someone is a client is itself private
         with unit_of_work() as uow:
             items, cursor = uow.log.inbox_page(participant_id, args["limit"], args["cursor"])
         return {"items": items, "next_cursor": cursor}
@@ -68,5 +69,5 @@ class DeadLetterReplay(MethodView):
         require_role("admin")
         result = replay_dead_letter(current_app.extensions["notifications_pipeline"], dead_letter_id)
         if result is None:
-            abort(404, message="no such dead letter")
+            raise NotFound("no such dead letter")
         return result

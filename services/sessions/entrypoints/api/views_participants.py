@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from services.sessions import bootstrap
 from services.sessions.bootstrap import links, options, unit_of_work
@@ -19,6 +19,7 @@ from services.sessions.service_layer import attendance, join
 from services.sessions.service_layer.access import ensure_sees_participant
 from services.sessions.service_layer.calendar import calendar_feed
 from shared.auth import current_principal, jwt_secret, principal_from_header, public
+from shared.errors import NotFound
 
 blp = Blueprint("participants", __name__, url_prefix="/v1", description="A participant's sessions and attendance")
 DEFAULT_PERIOD = timedelta(days=27)  # four weeks, today included
@@ -90,7 +91,7 @@ def calendar(participant_id: str):
     token = request.args.get("token")
     if token is not None:
         if not links().feed_token_names(token, pid):
-            abort(404, message="no such calendar feed")
+            raise NotFound("no such calendar feed")
         principal = None
     else:
         principal = _bearer_principal()
