@@ -42,10 +42,10 @@ class ParticipantInbox(MethodView):
     def get(self, args, participant_id):
         """A participant's in-app inbox (the participant themself, or an admin)."""
         principal = require_role("participant", "admin")
-        if principal.is_participant and principal.sub != participant_id:
+        if principal.is_participant and principal.sub != str(participant_id):
             raise NotFound("no such participant")  # whether someone is a client is itself private
         with unit_of_work() as uow:
-            items, cursor = uow.log.inbox_page(participant_id, args["limit"], args["cursor"])
+            items, cursor = uow.log.inbox_page(str(participant_id), args["limit"], args["cursor"])
         return {"items": items, "next_cursor": cursor}
 
 
@@ -67,7 +67,7 @@ class DeadLetterReplay(MethodView):
     def post(self, dead_letter_id):
         """Handle a dead letter again through the consumer's own pipeline (admin); at most one effect."""
         require_role("admin")
-        result = replay_dead_letter(current_app.extensions["notifications_pipeline"], dead_letter_id)
+        result = replay_dead_letter(current_app.extensions["notifications_pipeline"], str(dead_letter_id))
         if result is None:
             raise NotFound("no such dead letter")
         return result

@@ -1,7 +1,6 @@
 """A participant's own view: their sessions and links, weekly hours, exports, calendar feed."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from flask import Response, request
@@ -32,7 +31,7 @@ class ParticipantSessions(MethodView):
     def get(self, args, participant_id):
         """The participant's sessions (upcoming unless `from`/`to` are given), each virtual or hybrid
         one with their personal `join_url`, and `calendar_url`, a signed feed for calendar apps."""
-        now, principal, pid = bootstrap.now(), current_principal(), uuid.UUID(participant_id)
+        now, principal, pid = bootstrap.now(), current_principal(), participant_id
         items, cursor, joins = join.participant_sessions(unit_of_work(), principal, pid, args, links(), now)
         return {"items": sessions_view(items, principal, now, joins), "next_cursor": cursor,
                 "calendar_url": links().feed_url(pid)}
@@ -48,7 +47,7 @@ class ParticipantAttendance(MethodView):
         now = bootstrap.now()
         to = args.get("to") or now.date()
         summary = attendance.weekly_attendance(
-            unit_of_work(), current_principal(), uuid.UUID(participant_id), args.get("from_") or to - DEFAULT_PERIOD,
+            unit_of_work(), current_principal(), participant_id, args.get("from_") or to - DEFAULT_PERIOD,
             to, args.get("timezone"), options().weekly_minimum_hours, now)
         return summary_view(summary)
 
@@ -63,7 +62,7 @@ class ParticipantAttendanceExports(MethodView):
         Every export is recorded as a disclosure (who asked, for whom, why, when) and carries the
         42 CFR Part 2 redisclosure notice."""
         disclosure, summary = attendance.export_attendance(
-            unit_of_work(), current_principal(), uuid.UUID(participant_id), data, options().weekly_minimum_hours,
+            unit_of_work(), current_principal(), participant_id, data, options().weekly_minimum_hours,
             bootstrap.now())
         return export_view(disclosure, summary)
 
@@ -71,7 +70,7 @@ class ParticipantAttendanceExports(MethodView):
     @blp.response(200, DisclosurePage)
     def get(self, args, participant_id):
         """The disclosures of this participant's records (an accounting they may ask for too)."""
-        pid = uuid.UUID(participant_id)
+        pid = participant_id
         with unit_of_work() as uow:
             ensure_sees_participant(uow, current_principal(), pid)
             items, cursor = uow.disclosures.page_for_participant(pid, args["limit"], args["cursor"])
@@ -87,7 +86,7 @@ class ParticipantAttendanceExports(MethodView):
 def calendar(participant_id: str):
     """Upcoming, not cancelled sessions as an iCalendar feed: with a bearer token, or with the
     signed `?token=` of `calendar_url` so a calendar app can subscribe. Event titles are neutral."""
-    pid = uuid.UUID(participant_id)
+    pid = participant_id
     token = request.args.get("token")
     if token is not None:
         if not links().feed_token_names(token, pid):
