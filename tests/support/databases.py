@@ -78,3 +78,10 @@ class DatabaseFactory:
             for name in reversed(self._created_pg):
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self._admin.dispose()
+
+
+def outbox_event_types(context) -> list[str]:
+    """The types of the events a service's outbox holds, in the order they were emitted."""
+    outbox = context.tables.outbox
+    with context.session_factory() as session:
+        return list(session.execute(sa.select(outbox.c.event_type).order_by(outbox.c.seq)).scalars())

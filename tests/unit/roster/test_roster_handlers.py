@@ -8,12 +8,12 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from services.roster.bootstrap import build_context, read_connection, unit_of_work
 from services.roster.service_layer import handlers
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.principal import Principal
+from tests.support.databases import outbox_event_types
 
 ADMIN = Principal("admin", str(uuid.uuid4()))
 SCHEDULE = {"weekdays": ["mon", "wed"], "start_time": "18:00", "duration_minutes": 180, "timezone": "America/New_York"}
@@ -40,9 +40,7 @@ class Roster:
             "facilitator_ids": [lead.sub], "starts_on": date(2026, 1, 5), "schedule": SCHEDULE})
 
     def events(self) -> list[str]:
-        outbox = self.context.tables.outbox
-        with self.context.session_factory() as session:
-            return list(session.execute(select(outbox.c.event_type).order_by(outbox.c.seq)).scalars())
+        return outbox_event_types(self.context)
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from services.sessions.bootstrap import build_context, build_pipeline, links, options, unit_of_work
 from services.sessions.service_layer import handlers
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.events import new_envelope
 from shared.principal import Principal
+from tests.support.databases import outbox_event_types
 from tests.integration.sessions.sessions_client import group_data
 
 NOW = datetime(2026, 3, 2, 12, tzinfo=UTC)
@@ -37,9 +37,7 @@ class Sessions:
                                      options(self.context), NOW)
 
     def events(self) -> list[str]:
-        outbox = self.context.tables.outbox
-        with self.context.session_factory() as session:
-            return list(session.execute(select(outbox.c.event_type).order_by(outbox.c.seq)).scalars())
+        return outbox_event_types(self.context)
 
 
 @pytest.fixture
