@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.sessions.domain.attendance import STATUSES
-from shared.events.catalogue import MODALITIES
+from shared.vocabulary import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, MODALITIES
 from shared.fields import Id
 from shared.pagination import PageArgs
 from shared.web.schemas import page_of
@@ -42,7 +42,7 @@ class Moment(fields.Field):
 
 class SessionIn(Schema):
     starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=15, max=480))
+    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=MIN_DURATION_MINUTES, max=MAX_DURATION_MINUTES))
     modality = fields.String(allow_none=True, validate=validate.OneOf(MODALITIES))
     location = fields.String(allow_none=True, validate=validate.Length(max=300))
     topic = fields.String(allow_none=True, validate=validate.Length(max=200))
@@ -55,7 +55,7 @@ class GenerateIn(Schema):
 
 class RescheduleIn(Schema):
     starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=15, max=480))
+    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=MIN_DURATION_MINUTES, max=MAX_DURATION_MINUTES))
 
 
 class CancelIn(Schema):
