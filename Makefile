@@ -7,7 +7,7 @@ SERVICES := roster sessions notifications
 # stacks on the same broker live in other vhosts and never reach this run's consumers.
 RUN_AMQP_URL := $(or $(AMQP_URL),amqp://guest:guest@127.0.0.1:5672/iop-dev)
 
-.PHONY: install run migrate lint test test-unit test-reliability bench check-broker compose-config clean
+.PHONY: install browser run migrate lint test test-unit test-reliability bench check-broker compose-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 migrate: install
 	@for s in $(SERVICES); do AMQP_URL="$(RUN_AMQP_URL)" $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
@@ -33,7 +37,7 @@ lint: install
 	$(VENV)/bin/ruff check shared services tests bench
 	$(VENV)/bin/lint-imports
 
-test: lint
+test: lint browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability"
 
 test-reliability: install
@@ -41,12 +45,14 @@ test-reliability: install
 
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.web_pages
 
 test-unit: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit
 
 compose-config: install
-	JWT_SECRET=ci-only-secret-0123456789abcdef0123 POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
+	JWT_SECRET=ci-only-secret-0123456789abcdef0123 WEB_SECRET_KEY=ci-only-web-key-0123456789abcdef0123 \
+	  POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
 	  "$$($(PY) -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" \
 	  -f docker-compose.yml --env-file /dev/null config -q && echo "docker-compose.yml is valid"
 
