@@ -3,8 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SERVICES := roster sessions notifications
+# make run's own RabbitMQ virtual host (created if missing): queued events of test suites and earlier
+# stacks on the same broker live in other vhosts and never reach this run's consumers.
+RUN_AMQP_URL := $(or $(AMQP_URL),amqp://guest:guest@127.0.0.1:5672/iop-dev)
 
-.PHONY: install browser run migrate test test-unit test-reliability bench check-broker compose-config clean
+.PHONY: install browser run migrate lint test test-unit test-reliability bench check-broker compose-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,16 +22,22 @@ browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 migrate: install
-	@for s in $(SERVICES); do $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
+	@for s in $(SERVICES); do AMQP_URL="$(RUN_AMQP_URL)" $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
 
 check-broker: install
-	@$(PY) -c "import os,sys; from shared.health import broker_reachable; u=os.environ.get('AMQP_URL','amqp://guest:guest@127.0.0.1:5672/%2F'); sys.exit(0) if broker_reachable(u) else sys.exit('RabbitMQ is not reachable at AMQP_URL (default 127.0.0.1:5672): start it (rabbitmq-server -detached) and run make run again. The migrate step declares the consumers\' queues on it.')"
+	@AMQP_URL="$(RUN_AMQP_URL)" $(PY) -c "import os,sys; from shared.health import broker_reachable; u=os.environ['AMQP_URL']; sys.exit(0) if broker_reachable(u) else sys.exit('RabbitMQ is not reachable at AMQP_URL (default 127.0.0.1:5672): start it (rabbitmq-server -detached) and run make run again. The migrate step declares the consumers\' queues on it.')"
+	@$(PY) -m shared.messaging.vhost ensure "$(RUN_AMQP_URL)"
 
 run: check-broker migrate
 	mkdir -p var/mail
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
+	AMQP_URL="$(RUN_AMQP_URL)" PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
 
-test: install browser
+# The house rules kept by tools (pyproject.toml): ruff's small rule set and the import contracts.
+lint: install
+	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/lint-imports
+
+test: lint browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability"
 
 test-reliability: install

@@ -228,7 +228,7 @@ class MemorySampler:
     def summary(self) -> dict[str, dict]:
         """Per process name: the peak of its master/process and the highest peak among its workers."""
         out: dict[str, dict] = {}
-        for (name, kind, pid), kb in sorted(self.peaks.items()):
+        for (name, kind, _pid), kb in sorted(self.peaks.items()):
             entry = out.setdefault(name, {"pids_seen": 0})
             entry["pids_seen"] += 1
             field = f"{kind}_peak_mb"

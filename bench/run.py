@@ -561,7 +561,7 @@ def measure_enrollments(profile: Profile, platform: Platform, ctx: Context, work
         sent_wall = created[row.recipient_id][0]
         points = [sent_wall, event.created_at.timestamp(), event.sent_at.timestamp(), row.created_at.timestamp(),
                   accepted[note_id]]
-        for (name, values), a, b in zip(stages.items(), points, points[1:]):
+        for values, a, b in zip(stages.values(), points, points[1:]):
             values.append((b - a) * 1000)
     statuses: dict[str, int] = {}
     for _, status, _ in created.values():

@@ -10,38 +10,18 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import jwt
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import abort
 
+from shared.principal import ROLES, Principal, require
 from shared.rate_limit import RateLimiter, client_address
-
-ROLES = ("admin", "facilitator", "participant")
 
 
 class AuthError(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Principal:
-    role: str
-    sub: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_facilitator(self) -> bool:
-        return self.role == "facilitator"
-
-    @property
-    def is_participant(self) -> bool:
-        return self.role == "participant"
 
 
 def mint_token(secret: str, role: str, sub: str, ttl: timedelta = timedelta(hours=8)) -> str:
@@ -131,10 +111,8 @@ def current_principal() -> Principal:
 
 
 def require_role(*roles: str) -> Principal:
-    principal = current_principal()
-    if principal.role not in roles:
-        abort(403, message="your role may not do this")
-    return principal
+    """The caller, if their role is one of `roles` (shared.principal.require: 403 otherwise)."""
+    return require(current_principal(), *roles)
 
 
 def jwt_secret() -> str:

@@ -31,11 +31,6 @@ from aiosmtpd.controller import Controller
 log = logging.getLogger("mailsink")
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port nobody listens on right now (another process could still take it before we do)."""
-    return _bindable_port(host, 0)
-
-
 def _bindable_port(host: str, port: int) -> int:
     """Bind and release (host, port), returning the port; raises OSError if it is taken."""
     with socket.create_server((host, port)) as probe:  # same SO_REUSEADDR as asyncio's server

@@ -10,7 +10,6 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, bindparam, literal, tuple_
 from sqlalchemy.engine import Connection
@@ -24,6 +23,7 @@ MICROSECOND = timedelta(microseconds=1)
 CURSOR_PATTERN = r"^[0-9]{1,16}\." + UUID_PATTERN.removeprefix("^")
 _CURSOR = re.compile(CURSOR_PATTERN)
 MAX_LIMIT = 200
+from shared.errors import ValidationFailed
 
 
 class PageArgs(Schema):
@@ -41,7 +41,7 @@ def encode_cursor(created_at: datetime, row_id: str) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     if not isinstance(cursor, str) or not _CURSOR.match(cursor):
-        abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
+        raise ValidationFailed("cursor", "Not a valid cursor.", location="query")
     micros, row_id = cursor.split(".", 1)
     return EPOCH + int(micros) * MICROSECOND, row_id
 
@@ -83,7 +83,7 @@ def _typed_id(id_col, row_id: str):
         try:
             return uuid.UUID(row_id)
         except ValueError:
-            abort(422, message="invalid cursor", errors={"query": {"cursor": ["Not a valid cursor."]}})
+            raise ValidationFailed("cursor", "Not a valid cursor.", location="query") from None
     return row_id
 
 

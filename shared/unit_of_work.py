@@ -5,19 +5,12 @@ either the change and its event are both committed or neither is.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.events import Envelope
+from shared.events.domain import DomainEvent
 from shared.messaging.outbox import emit
 from shared.messaging.tables import MessagingTables
-
-
-class DomainEvent(Protocol):
-    type: str
-
-    def data(self) -> dict[str, Any]: ...
 
 
 class SqlAlchemyUnitOfWork:

@@ -15,7 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from shared.config import Settings  # noqa: E402
-from tests.support.databases import AMQP_URL, PG_URL, DatabaseFactory, reachable  # noqa: E402
+from shared.messaging.vhost import delete_vhost, ensure_vhost  # noqa: E402
+from tests.support.databases import AMQP_URL, OWN_VHOST, PG_URL, DatabaseFactory, reachable  # noqa: E402
 from tests.support.tokens import TEST_SECRET  # noqa: E402
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -30,6 +31,10 @@ def services_up():
         missing.append(f"RabbitMQ at {AMQP_URL} (set TEST_AMQP_URL)")
     if missing:
         pytest.exit("integration tests need the real services; unreachable: " + "; ".join(missing), returncode=3)
+    ensure_vhost(AMQP_URL)
+    yield
+    if OWN_VHOST:
+        delete_vhost(AMQP_URL)
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +69,15 @@ def settings_for(databases, backend):
     return build
 
 
+@pytest.fixture(scope="session")
+def _test_var_dir(tmp_path_factory) -> str:
+    """The session's own var/ (IOP_TEST_VAR_DIR if set): no folder shared with another run."""
+    return os.environ.get("IOP_TEST_VAR_DIR") or str(tmp_path_factory.mktemp("var"))
+
+
 @pytest.fixture(autouse=True)
-def _no_real_env_leaks(monkeypatch):
+def _no_real_env_leaks(monkeypatch, _test_var_dir):
     # Tests build their settings explicitly; a developer's shell must not change what they see.
-    for name in ("DATABASE_URL", "APP_ENV"):
+    for name in ("DATABASE_URL", "APP_ENV", "AMQP_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("IOP_VAR_DIR", os.environ.get("IOP_TEST_VAR_DIR", "/tmp/iop-test-var"))
+    monkeypatch.setenv("IOP_VAR_DIR", _test_var_dir)

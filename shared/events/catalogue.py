@@ -10,11 +10,7 @@ from dataclasses import dataclass
 from marshmallow import Schema, fields, validate
 
 from shared.fields import Id
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MODALITIES = ("in_person", "virtual", "hybrid")
-END_REASONS = ("completed", "discharged", "withdrew", "transferred", "stepped_up", "stepped_down")
-ATTENDANCE = ("not_recorded", "present", "late", "left_early", "absent", "excused")
+from shared.vocabulary import ATTENDANCE, END_REASONS, MODALITIES, WEEKDAYS  # noqa: F401 - importable here too
 
 
 class _Strict(Schema):

@@ -18,13 +18,14 @@ from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from shared.auth import init_auth, public
-from shared.fields import is_uuid
+from shared.errors import DomainError
 from shared.health import health
 from shared.logging import current_correlation_id, new_correlation_id, reset_correlation_id, set_correlation_id
 from shared.metrics import REQUEST_LATENCY, OutboxCollector, render_metrics
 from shared.rate_limit import AbuseLimits
 from shared.web.context import ServiceContext
 from shared.web.contract import ContractPlugin, install_allow_header, install_body_required
+from shared.web.ids import IdConverter, IdRule, id_schema
 
 log = logging.getLogger(__name__)
 _SAFE_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -36,11 +37,14 @@ PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'non
 
 
 def create_base_app(context: ServiceContext, title: str, description: str,
-                    domain_errors: dict[type[Exception], int]) -> tuple[Flask, Api]:
+                    domain_errors: dict[type[Exception], int] | None = None) -> tuple[Flask, Api]:
+    """The configured app and its Api. Every shared.errors.DomainError answers its own `http_status`;
+    `domain_errors` maps any other exception class to a status (none of ours need it)."""
     settings = context.settings
     # The service's package, not its bare name: a folder called 'sessions' elsewhere on sys.path
     # (tests have one) would otherwise be taken for it.
     app = Flask(f"services.{settings.service}")
+    app.url_rule_class = IdRule  # path ids are UUIDs: shared.web.ids
     app.config.update(
         API_TITLE=title, API_VERSION="1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json", OPENAPI_SWAGGER_UI_PATH="docs",
@@ -54,13 +58,13 @@ def create_base_app(context: ServiceContext, title: str, description: str,
     app.extensions["iop"] = context
     limits = app.extensions["iop_abuse_limits"] = AbuseLimits.from_settings(settings)
     api = Api(app, spec_kwargs={"extra_plugins": [ContractPlugin()]})
+    api.register_converter(IdConverter, id_schema)
     _install_request_hooks(app, settings.service)  # first: every response carries a correlation id
     init_auth(app, settings.jwt_secret, limits.auth_failures)
-    _install_path_id_check(app)
     _install_body_check(app)
     install_body_required(app)
     install_allow_header(app, api)
-    _install_error_handlers(app, domain_errors)
+    _install_error_handlers(app, domain_errors or {})
     app.register_blueprint(health)
     collector = OutboxCollector(settings.service, context.session_factory, context.tables.outbox)
 
@@ -103,15 +107,6 @@ def _install_request_hooks(app: Flask, service: str) -> None:
         token = g.pop("correlation_token", None)
         if token is not None:
             reset_correlation_id(token)
-
-
-def _install_path_id_check(app: Flask) -> None:
-    @app.before_request
-    def _check_path_ids():
-        # Ids in paths are UUIDs: a malformed one is a client error naming the parameter, not a 404.
-        for name, value in (request.view_args or {}).items():
-            if name.endswith("_id") and not is_uuid(value):
-                abort(422, message=f"{name} is not a valid UUID", errors={"path": {name: ["Not a valid UUID."]}})
 
 
 def _install_body_check(app: Flask) -> None:
@@ -183,12 +178,12 @@ def _install_error_handlers(app: Flask, domain_errors: dict[type[Exception], int
             body["errors"] = errors
         return body, code
 
+    @app.errorhandler(DomainError)
+    def _refused(exc: DomainError):
+        return _json_error(exc.http_status, str(exc), exc.errors)
+
     for error_class, code in domain_errors.items():
-        def handler(exc, code=code):
-            field = getattr(exc, "field", None)
-            detail = getattr(exc, "message", None) or str(exc)
-            return _json_error(code, str(exc), {"json": {field: [detail]}} if field else None)
-        app.register_error_handler(error_class, handler)
+        app.register_error_handler(error_class, lambda exc, code=code: _json_error(code, str(exc)))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

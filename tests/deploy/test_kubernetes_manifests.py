@@ -209,7 +209,7 @@ def test_apis_and_web_have_a_disruption_budget_and_an_autoscaler_and_workers_a_b
 def test_services_and_the_ingress_reach_the_web_front_end_and_join_links(objects):
     deployments = of_kind(objects, "Deployment")
     services = of_kind(objects, "Service")
-    for name, service in services.items():
+    for service in services.values():
         pod = deployments[service["spec"]["selector"]["app.kubernetes.io/name"]]["spec"]["template"]
         assert service["spec"]["ports"][0]["targetPort"] in {p["name"] for p in pod["spec"]["containers"][0]["ports"]}
     for service, port in API_PORTS.items():

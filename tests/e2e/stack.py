@@ -6,8 +6,8 @@ provider (the SMS gateway's webhook).
 Named `stack`, not `platform`: pytest puts this folder on sys.path, where a platform.py would shadow
 the standard library's module of that name.
 
-The broker is shared with whatever else runs on this machine. Each test session gets a virtual host
-of its own when rabbitmqctl can make one (see `isolated_vhost`), and each Stack its own queue names
+The broker is shared with whatever else runs on this machine. The e2e stories of a test session get a
+virtual host of their own (see `isolated_vhost`), and each Stack its own queue names
 (CONSUMER_QUEUE), so no other run's events reach these consumers and none of ours reach theirs.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ import contextlib
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -24,13 +23,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlparse, urlunparse
 
 import pika
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.mailsink import MailSink
+from shared.messaging.vhost import VhostError, delete_vhost, ensure_vhost, with_vhost
 from tests.e2e.privacy import People
 from tests.e2e.sms_gateway import SmsGateway
 from tests.support.processes import VENV_BIN, Process, free_port
@@ -273,24 +272,12 @@ def delete_queues(amqp_url: str, queues, retry_delays: str) -> None:
 def isolated_vhost(amqp_url: str) -> Iterator[str]:
     """The broker URL of a fresh virtual host on the same RabbitMQ, deleted afterwards.
 
-    Other test runs and benchmarks on this broker publish thousands of roster.* events to
-    `iop.events`; in a virtual host of our own none of them reach our consumers. Making one needs
-    rabbitmqctl on this machine; where it cannot be used (a remote broker), the given URL is used
-    as it is, and the stack's own queue names still keep our queues apart."""
-    parsed = urlparse(amqp_url)
-    vhost = f"iop-e2e-{uuid.uuid4().hex[:8]}"
-
-    def rabbitmqctl(*args: str) -> None:
-        subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-
+    The integration tests of this session publish roster.* events to `iop.events` of the session's
+    vhost; in a virtual host of the e2e stories' own none of them reach the stacks' consumers."""
+    url = with_vhost(amqp_url, f"iop-e2e-{uuid.uuid4().hex[:8]}")
+    ensure_vhost(url)
     try:
-        rabbitmqctl("add_vhost", vhost)
-    except (OSError, subprocess.SubprocessError):
-        yield amqp_url
-        return
-    try:
-        rabbitmqctl("set_permissions", "-p", vhost, parsed.username or "guest", ".*", ".*", ".*")
-        yield urlunparse(parsed._replace(path="/" + quote(vhost, safe="")))
+        yield url
     finally:
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            rabbitmqctl("delete_vhost", vhost)
+        with contextlib.suppress(VhostError):
+            delete_vhost(url)

@@ -110,7 +110,7 @@ def test_workers_stopped_mid_stream_lose_nothing_and_do_nothing_twice(clinic, st
     stream = EnrollmentStream(clinic, lead, groups)
 
     stop_mid_stream(stack, "roster-relay", lambda: len(tap.ids()), stream, "relay stopped")
-    wait_for(lambda: metric(stack.metrics("roster"), "outbox_backlog") > 0, timeout=10,
+    wait_for(lambda: metric(stack.metrics("roster"), "outbox_backlog") > 0, timeout=30,
              message="events to wait in the outbox while the relay is down")
     stack.restart("roster-relay")
     for consumer in ("notifications-consumer", "sessions-consumer"):

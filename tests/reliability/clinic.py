@@ -174,7 +174,7 @@ class Clinic:
             enrollments += [("enroll", self._op("roster", f"/v1/groups/{group_id}/enrollments",
                                                 {"participant_id": pid}, (201, 409))) for pid in people]
         changes = []
-        for group_id, sessions in self.sessions.items():
+        for sessions in self.sessions.values():
             for s in sessions[:5]:
                 moved = (datetime.fromisoformat(s["starts_at"]) + timedelta(days=1)).isoformat()
                 changes.append(("reschedule", self._op("sessions", f"/v1/sessions/{s['id']}/reschedule",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.notifications.notif_world import sink  # noqa: F401 - fixture of test_scheduler_outage
 from tests.reliability.clinic import Ledger
 from tests.reliability.stack import SERVICES, WORKERS, Stack
 from tests.support.private_postgres import PrivatePostgres

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from services.notifications.service_layer import scheduler as scheduler_module
-from tests.integration.notifications.notif_world import World, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World
 
 pytestmark = pytest.mark.reliability
 

@@ -14,10 +14,14 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
+from shared.messaging.vhost import with_vhost
 from shared.migrations import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+# The test session's own virtual host (made at session start by `services_up`, deleted at its end), so
+# that events queued by `make run`, benchmarks or another test run never reach this run's consumers.
+OWN_VHOST = "TEST_AMQP_URL" not in os.environ
+AMQP_URL = os.environ.get("TEST_AMQP_URL") or with_vhost("amqp://guest:guest@127.0.0.1:5672/", f"iop-test-{uuid.uuid4().hex[:8]}")
 
 
 def reachable(url: str, default_port: int) -> bool:
@@ -74,3 +78,10 @@ class DatabaseFactory:
             for name in reversed(self._created_pg):
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self._admin.dispose()
+
+
+def outbox_event_types(context) -> list[str]:
+    """The types of the events a service's outbox holds, in the order they were emitted."""
+    outbox = context.tables.outbox
+    with context.session_factory() as session:
+        return list(session.execute(sa.select(outbox.c.event_type).order_by(outbox.c.seq)).scalars())

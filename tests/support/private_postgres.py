@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,13 +20,9 @@ from pathlib import Path
 
 import psycopg
 
+from tests.support.ports import free_port
+
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_postgres(*argv: str) -> list[str]:
@@ -36,7 +31,7 @@ def _as_postgres(*argv: str) -> list[str]:
 
 class PrivatePostgres:
     def __init__(self, max_connections: int = 300) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = Path(tempfile.mkdtemp(prefix="iop-postgres-"))
         self.data = self.base / "data"
         self.socket_dir = self.base / "socket"

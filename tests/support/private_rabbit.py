@@ -14,17 +14,13 @@ from pathlib import Path
 
 import pika
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.ports import free_port
 
 
 class PrivateRabbit:
     def __init__(self, home: str = "/var/lib/rabbitmq") -> None:
-        self.port = _free_port()
-        self.dist_port = _free_port()
+        self.port = free_port()
+        self.dist_port = free_port()
         self.name = f"iop-test-{uuid.uuid4().hex[:8]}@localhost"
         self.base = Path(tempfile.mkdtemp(prefix="iop-rabbit-"))
         self.home = home  # where the Erlang cookie is: nodes of one cluster share it

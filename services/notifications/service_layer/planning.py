@@ -18,10 +18,7 @@ from services.notifications.domain.messages import MessageKind
 from services.notifications.domain.model import ALL_CHANNELS, FACILITATOR_CHANNELS, Recipient, Session
 from services.notifications.domain.reminders import reminder_kind, reminder_slots
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
-
-
-class GroupNotKnownYet(Exception):
-    """The group's roster event has not arrived yet: the consumer retries the event shortly."""
+from shared.errors import GroupNotKnownYet
 
 
 def channels_for(recipient: Recipient | None, recipient_kind: str) -> tuple[str, ...]:

@@ -10,7 +10,7 @@ from services.roster.domain.people import Facilitator, Participant
 from shared.db import is_sqlite, one_of
 from shared.pagination import paginate
 
-MIN_ACTIVE = 6
+from shared.vocabulary import MIN_CAPACITY as MIN_ACTIVE  # the group-status rule: Group.status
 CURRENT = ("active", "waitlisted")  # the enrollments every capacity and waitlist rule works on
 
 

@@ -1,7 +1,5 @@
-"""Errors the roster domain raises, and the small field checks that raise them.
-
-The HTTP layer maps them one to one: ValidationFailed -> 422, Conflict -> 409, NotFound -> 404.
-Messages never quote names, emails or phone numbers, because error texts end up in logs.
+"""The small field checks of the roster domain, and the errors they raise (shared.errors: each
+carries its HTTP status). Messages never quote names, emails or phone numbers: error texts end up in logs.
 """
 from __future__ import annotations
 
@@ -10,31 +8,9 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 
-class DomainError(Exception):
-    """Base of every rule the roster refuses to break."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ValidationFailed(DomainError):
-    """A field's value is not acceptable; `field` names it, dotted when nested."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class Conflict(DomainError):
-    """The request is well-formed but clashes with the current state (say, closing twice)."""
-
-
-class NotFound(DomainError):
-    """The thing asked for does not exist (here: an enrollment that is not the group's)."""
-
+__all__ = ["Conflict", "DomainError", "NotFound", "ValidationFailed"]  # where the roster's code imports them
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Separators people type in phone numbers; the digits are what a provider dials.

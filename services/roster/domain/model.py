@@ -18,13 +18,12 @@ from services.roster.domain.events import (
     EnrollmentActivated, EnrollmentEnded, EnrollmentWaitlisted, DomainEvent, GroupClosed, GroupCreated, GroupUpdated)
 from services.roster.domain.schedule import WeeklySchedule
 
-KINDS = ("psychoeducation", "process")
+from shared.vocabulary import END_REASONS, MAX_CAPACITY, MIN_CAPACITY, MODALITIES  # noqa: F401 - importable here
+from shared.vocabulary import ENROLLMENT_POLICIES as POLICIES
+from shared.vocabulary import GROUP_KINDS as KINDS
+
 # Process groups work on the "here and now" between members and stay small; teaching scales up.
 DEFAULT_CAPACITY = {"process": 10, "psychoeducation": 15}
-MIN_CAPACITY, MAX_CAPACITY = 6, 15
-MODALITIES = ("in_person", "virtual", "hybrid")
-POLICIES = ("open", "closed")
-END_REASONS = ("completed", "discharged", "withdrew", "transferred", "stepped_up", "stepped_down")
 
 
 @dataclass(eq=False, repr=False, kw_only=True)

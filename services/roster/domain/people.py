@@ -15,7 +15,7 @@ from services.roster.domain.errors import Conflict, ValidationFailed
 from services.roster.domain.events import DomainEvent, FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated
 from services.roster.domain.schedule import clock_time, time_zone
 
-CHANNELS = ("email", "sms", "in_app")
+from shared.vocabulary import CHANNELS
 PARTICIPANT_STATUSES = ("active", "inactive")
 
 

@@ -14,9 +14,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from services.roster.domain.errors import ValidationFailed, whole_number
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-MIN_DURATION_MINUTES = 15
-MAX_DURATION_MINUTES = 480
+from shared.vocabulary import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, WEEKDAYS
 
 
 @functools.cache

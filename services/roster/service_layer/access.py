@@ -9,18 +9,8 @@ from services.roster.domain.errors import NotFound
 from services.roster.domain.model import Group
 from services.roster.domain.people import Participant
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
-from shared.auth import Principal
-
-
-class Forbidden(Exception):
-    def __init__(self, message: str = "your role may not do this"):
-        super().__init__(message)
-        self.message = message
-
-
-def require(principal: Principal, *roles: str) -> None:
-    if principal.role not in roles:
-        raise Forbidden()
+from shared.errors import Forbidden  # noqa: F401 - importable from here too
+from shared.principal import Principal, require
 
 
 def ensure_manages(principal: Principal, group: Group | None) -> Group:

@@ -16,7 +16,7 @@ from services.roster.domain.people import Facilitator, Participant
 from services.roster.service_layer.access import (Forbidden, ensure_manages, may_see_group, require,
                                                   visible_participant)
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 log = logging.getLogger(__name__)
 

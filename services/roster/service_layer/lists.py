@@ -15,7 +15,7 @@ from services.roster.adapters.group_reads import read_group
 from services.roster.domain.errors import NotFound
 from services.roster.service_layer.access import ensure_sees_participant, may_see_group, require
 from services.roster.service_layer.unit_of_work import RosterUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 GROUP_FILTERS = ("kind", "modality", "status", "facilitator_id")
 

@@ -1,49 +1,15 @@
-"""Domain errors of the sessions service.
-
-Each error carries the HTTP status a view should answer with (`http_status`), so one error handler in
-the entrypoints can map every rule violation without the domain importing Flask.
+"""Domain errors of the sessions service: the shared ones (each carries the HTTP status a view answers
+with, `http_status`) and the reasons a personal join link does not open the room.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import ClassVar
 
+from shared.errors import Conflict, DomainError, NotFound, ValidationFailed
 
-class DomainError(Exception):
-    """A clinic rule refused the request."""
-
-    http_status: ClassVar[int] = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ValidationFailed(DomainError):
-    """One input field breaks a rule; `field` is the request field name, for the 422 `errors` map."""
-
-    http_status = 422
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.reason = message
-        # The HTTP error body lists `message` under the field's name, so it need not repeat the name.
-        self.message = message
-
-    @property
-    def errors(self) -> dict[str, list[str]]:
-        return {self.field: [self.reason]}
-
-
-class Conflict(DomainError):
-    """The request is well formed but the session's current state forbids it (cancelled, completed...)."""
-
-    http_status = 409
-
-
-class NotFound(DomainError):
-    http_status = 404
+__all__ = ["Conflict", "DomainError", "Expired", "JoinRefused", "NotFound", "Revoked", "TooEarly",
+           "ValidationFailed"]
 
 
 class JoinRefused(DomainError):

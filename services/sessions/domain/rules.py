@@ -5,10 +5,7 @@ from datetime import datetime, timezone
 
 from .errors import ValidationFailed
 
-MODALITIES = ("in_person", "virtual", "hybrid")
-# A quarter hour is the shortest billable group contact; eight hours the longest IOP day.
-MIN_DURATION_MINUTES = 15
-MAX_DURATION_MINUTES = 480
+from shared.vocabulary import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, MODALITIES
 MAX_LOCATION_LENGTH = 300
 
 

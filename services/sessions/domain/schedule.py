@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ValidationFailed
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from shared.vocabulary import WEEKDAYS
 # A year and a day covers any IOP (they last weeks to 90 days) while keeping one request's work bounded.
 MAX_GENERATION_DAYS = 366
 

@@ -9,27 +9,16 @@ from __future__ import annotations
 
 import uuid
 
-from services.sessions.domain.errors import DomainError, NotFound
+from services.sessions.domain.errors import NotFound
 from services.sessions.domain.group import Group
 from services.sessions.domain.model import Session
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
-from shared.auth import Principal
+from shared.errors import Forbidden  # noqa: F401 - importable from here too
+from shared.principal import Principal, require
 
 # Roster owns groups; this service learns of them from events, a moment after they are created.
 UNKNOWN_GROUP = ("no such group here yet: a group created in roster reaches the sessions service "
                  "within a moment, so try again shortly")
-
-
-class Forbidden(DomainError):
-    http_status = 403
-
-    def __init__(self, message: str = "your role may not do this"):
-        super().__init__(message)
-
-
-def require(principal: Principal, *roles: str) -> None:
-    if principal.role not in roles:
-        raise Forbidden()
 
 
 def managed_group(uow: SessionsUnitOfWork, principal: Principal, group_id: uuid.UUID) -> Group:

@@ -16,7 +16,7 @@ from services.sessions.domain.model import Session
 from services.sessions.domain.schedule import local_start_utc
 from services.sessions.service_layer.access import ensure_sees_participant, managed_session
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 
 def _of_record(name: str, unrecorded: Any = None) -> property:

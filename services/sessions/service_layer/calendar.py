@@ -9,7 +9,7 @@ from shared.join_links import LinkSigner
 from services.sessions.service_layer.access import ensure_sees_participant, facilitator_scope
 from services.sessions.service_layer.join import link_still_useful
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 # Three months of four sessions a week, with room to spare; a feed is re-read every few hours.
 FEED_LIMIT = 200

@@ -21,7 +21,7 @@ from services.sessions.service_layer.access import (as_uuid, facilitator_scope, 
 from services.sessions.service_layer.join import JoinLink, joins_for, links_of_rows
 from services.sessions.service_layer.options import SessionsOptions
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 
 def _open(group: Group) -> Group:

@@ -22,7 +22,7 @@ from services.sessions.domain.membership import expected_participants, is_active
 from services.sessions.domain.model import Session
 from services.sessions.service_layer.access import as_uuid, facilitator_scope, managed_session
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 
 class UnknownLink(DomainError):

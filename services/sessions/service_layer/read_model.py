@@ -17,14 +17,13 @@ from datetime import datetime
 from services.sessions.domain.group import Group
 from services.sessions.domain.membership import Membership
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
+from shared.errors import GroupNotKnownYet
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
 
 
-class GroupNotYetKnown(RuntimeError):
-    """An event about a group whose `created` has not arrived: the consumer retries it later."""
-
+GroupNotYetKnown = GroupNotKnownYet  # the shared name; this one stays importable
 
 def _occurred(envelope: Envelope) -> datetime:
     return datetime.fromisoformat(envelope.occurred_at)
@@ -45,7 +44,7 @@ def group_closed(envelope: Envelope, uow: SessionsUnitOfWork) -> None:
     data = envelope.typed_data()
     group = uow.groups.get(uuid.UUID(data["group_id"]))
     if group is None:
-        raise GroupNotYetKnown(f"group {data['group_id']} closed before it was created here")
+        raise GroupNotKnownYet(f"group {data['group_id']} closed before it was created here")
     group.close(data["closed_at"])
 
 

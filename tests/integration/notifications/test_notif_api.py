@@ -7,7 +7,7 @@ import pytest
 from services.notifications.entrypoints.api.app import create_app
 from shared.events import new_envelope
 from shared.messaging.dead_letters import record_dead_letter
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 from tests.support.tokens import bearer
 
 ADMIN = bearer("admin", str(uuid.uuid4()))

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from services.notifications.adapters import claims
 from services.notifications.adapters.claims import Outcome
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 from tests.support.workers import wait_for
 
 
@@ -28,8 +28,9 @@ def test_a_claimed_row_is_not_claimed_again_until_its_lease_ends(settings_for, s
 def test_the_scheduler_takes_over_a_crashed_claim(settings_for, sink):
     world = World(settings_for, sink, SCHEDULER_LEASE_SECONDS="0.3")
     world.enroll(world.group([world.facilitator()]), world.participant())
-    claims.claim(world.context.session_factory, 10, now(), timedelta(seconds=0.3))  # and then crashes
+    # and then crashes; its lease is long enough that the first look below always falls inside it
+    claims.claim(world.context.session_factory, 10, now(), timedelta(seconds=3))
     scheduler = world.scheduler()
     assert scheduler.run_once() == 0
-    wait_for(lambda: scheduler.run_once(), timeout=5)
+    wait_for(lambda: scheduler.run_once(), timeout=20)
     assert len(sink.messages()) == 1 and world.rows()[0].status == "sent"

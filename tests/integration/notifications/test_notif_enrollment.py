@@ -3,7 +3,7 @@ import pytest
 
 from services.notifications.domain.model import Reason
 from services.notifications.service_layer.planning import GroupNotKnownYet
-from tests.integration.notifications.notif_world import World, sink, sms_provider  # noqa: F401
+from tests.integration.notifications.notif_world import World
 
 PHONE = "+15555550123"
 

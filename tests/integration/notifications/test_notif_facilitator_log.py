@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from services.notifications.entrypoints.api.app import create_app
-from tests.integration.notifications.notif_world import SCHEDULE, World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import SCHEDULE, World, now
 from tests.support.tokens import bearer
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import event
 
 from services.notifications.bootstrap import unit_of_work
 from services.notifications.domain.local_time import format_when
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 
 
 @contextlib.contextmanager

@@ -11,7 +11,8 @@ import pytest
 
 from services.notifications.adapters.email_smtp import SmtpEmailSender
 from services.notifications.domain.messages import RenderedMessage
-from shared.mailsink import MailSink, free_port
+from shared.mailsink import MailSink
+from tests.support.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.integration.notifications.notif_world import World, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World
 from tests.support.tokens import TEST_SECRET
 from tests.support.workers import wait_for
 

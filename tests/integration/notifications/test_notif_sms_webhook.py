@@ -8,7 +8,7 @@ import pytest
 
 from services.notifications.adapters.delivery import DeliveryFailed
 from services.notifications.adapters.sms_webhook import SmsWebhookSender
-from shared.mailsink import free_port
+from tests.support.ports import free_port
 
 PHONE = "+15555550123"
 

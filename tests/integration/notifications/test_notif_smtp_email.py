@@ -11,7 +11,8 @@ from services.notifications.adapters.delivery import DeliveryFailed
 from services.notifications.adapters.email_smtp import SmtpEmailSender
 from services.notifications.adapters.templates import render
 from services.notifications.domain.messages import RenderedMessage
-from shared.mailsink import MailSink, free_port
+from shared.mailsink import MailSink
+from tests.support.ports import free_port
 
 SENDER = "noreply@sessions.example.org"
 NOTIFICATION_ID = "6f1c0e1e-9a3b-4c55-8d2e-0c7d1f2a3b4c"

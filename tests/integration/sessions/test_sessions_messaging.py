@@ -64,11 +64,11 @@ def test_a_group_populated_in_roster_becomes_usable_in_sessions_with_no_call_bet
                 r = sessions.http.post(f"/v1/groups/{group['id']}/sessions/generate",
                                        json={"from": "2030-01-07", "to": "2030-01-13"}, headers=staff)
                 return r.status_code == 200 and r.json
-            first_week = wait_for(generated, timeout=15, message="the group in the sessions read model")
+            first_week = wait_for(generated, timeout=60, message="the group in the sessions read model")
             monday = first_week["items"][0]["id"]
             stayed = {e["participant_id"] for e in enrolled[:2]}
             wait_for(lambda: {p for p, row in sessions.sheet(monday, staff).items() if row["expected"]} == stayed,
-                     timeout=15, message="the two members still enrolled, not the one who left")
+                     timeout=60, message="the two members still enrolled, not the one who left")
 
         before = read_model(sessions)
         with roster.context.session_factory() as db:
@@ -76,7 +76,7 @@ def test_a_group_populated_in_roster_becomes_usable_in_sessions_with_no_call_bet
                                      .order_by(roster.context.tables.outbox.c.seq)))
         marker = _activation(group["id"])
         publish(amqp_url, *bodies, marker.to_json(), queue=consumer.queue)  # every roster event, again
-        wait_for(lambda: read_model(sessions)[2] == before[2] + 1, timeout=15, message="the marker event")
+        wait_for(lambda: read_model(sessions)[2] == before[2] + 1, timeout=60, message="the marker event")
 
     after = read_model(sessions)
     assert after[0] == before[0]  # the group is unchanged
@@ -99,7 +99,7 @@ def test_a_malformed_event_is_dead_lettered_and_does_not_block_the_one_behind_it
     with running_consumer(build_pipeline(sessions.context), amqp_url, BINDINGS) as consumer:
         wait_for(lambda: consuming(amqp_url, consumer.queue), message="the sessions consumer")
         publish(amqp_url, b"{not json", json.dumps(malformed), good.to_json(), queue=consumer.queue)
-        wait_for(lambda: len(read_model(sessions)[1]) == 1, timeout=15, message="the valid event behind the bad")
+        wait_for(lambda: len(read_model(sessions)[1]) == 1, timeout=60, message="the valid event behind the bad")
         dead = sessions.context.tables.dead_letters
         letters = wait_for(lambda: _rows(sessions, dead) if len(_rows(sessions, dead)) == 2 else None,
                            message="two dead letters")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from services.roster.bootstrap import build_context, unit_of_work
 from services.roster.service_layer import handlers
+from services.roster.domain.errors import Conflict
 from shared.auth import Principal
 from shared.messaging.topology import EXCHANGE
 from tests.support.private_rabbit import PrivateRabbit
@@ -73,7 +74,7 @@ def test_the_event_is_written_in_the_same_transaction_as_the_change(settings_for
 def test_a_failing_change_leaves_no_event(settings_for):
     context = build_context(settings_for("roster"))
     handlers.register_facilitator(unit_of_work(context), ADMIN, {"name": "A", "email": "a@example.org"})
-    with pytest.raises(Exception):
+    with pytest.raises(Conflict):
         handlers.register_facilitator(unit_of_work(context), ADMIN, {"name": "B", "email": "a@example.org"})
     assert [r.event_type for r in outbox_rows(context)] == ["roster.facilitator.registered"]
 

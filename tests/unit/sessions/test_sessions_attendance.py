@@ -41,7 +41,7 @@ def test_minutes_outside_the_session_are_refused_naming_minutes(minutes):
     with pytest.raises(ValidationFailed) as refused:
         take(session(), "left_early", minutes)
     assert refused.value.field == "minutes"
-    assert refused.value.errors == {"minutes": [refused.value.reason]}
+    assert refused.value.errors == {"json": {"minutes": [refused.value.reason]}}
 
 
 @pytest.mark.parametrize(("status", "expected_minutes"), [

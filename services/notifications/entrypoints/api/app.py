@@ -19,7 +19,7 @@ attempts, never the message itself. Participants see only their own."""
 def create_app(settings: Settings | None = None) -> Flask:
     context = build_context(settings)
     configure_logging("notifications", context.settings.log_level)
-    app, api = create_base_app(context, "Notifications API", DESCRIPTION, {})
+    app, api = create_base_app(context, "Notifications API", DESCRIPTION)
     app.extensions["notifications_pipeline"] = build_pipeline(context)
     api.register_blueprint(views.blp)
     return app

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from services.notifications.bootstrap import unit_of_work
 from services.notifications.entrypoints.api.schemas import (DeadLetterArgs, DeadLetterPage, InboxPage,
                                                             NotificationListArgs, NotificationPage, ReplayOut)
 from shared.auth import current_principal, require_role
+from shared.errors import NotFound
 from shared.pagination import PageArgs
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 
@@ -41,10 +42,10 @@ class ParticipantInbox(MethodView):
     def get(self, args, participant_id):
         """A participant's in-app inbox (the participant themself, or an admin)."""
         principal = require_role("participant", "admin")
-        if principal.is_participant and principal.sub != participant_id:
-            abort(404, message="no such participant")  # whether someone is a client is itself private
+        if principal.is_participant and principal.sub != str(participant_id):
+            raise NotFound("no such participant")  # whether someone is a client is itself private
         with unit_of_work() as uow:
-            items, cursor = uow.log.inbox_page(participant_id, args["limit"], args["cursor"])
+            items, cursor = uow.log.inbox_page(str(participant_id), args["limit"], args["cursor"])
         return {"items": items, "next_cursor": cursor}
 
 
@@ -66,7 +67,7 @@ class DeadLetterReplay(MethodView):
     def post(self, dead_letter_id):
         """Handle a dead letter again through the consumer's own pipeline (admin); at most one effect."""
         require_role("admin")
-        result = replay_dead_letter(current_app.extensions["notifications_pipeline"], dead_letter_id)
+        result = replay_dead_letter(current_app.extensions["notifications_pipeline"], str(dead_letter_id))
         if result is None:
-            abort(404, message="no such dead letter")
+            raise NotFound("no such dead letter")
         return result

@@ -4,9 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from services.roster.bootstrap import build_context
-from services.roster.domain.errors import Conflict, NotFound, ValidationFailed
 from services.roster.entrypoints.api import views_groups, views_people
-from services.roster.service_layer.access import Forbidden
 from shared.config import Settings
 from shared.logging import configure_logging
 from shared.web.app import create_base_app
@@ -20,8 +18,7 @@ notifications services consume; they learn of a new group or participant within 
 def create_app(settings: Settings | None = None) -> Flask:
     context = build_context(settings)
     configure_logging("roster", context.settings.log_level)
-    app, api = create_base_app(context, "Roster API", DESCRIPTION, {
-        ValidationFailed: 422, Conflict: 409, NotFound: 404, Forbidden: 403})
+    app, api = create_base_app(context, "Roster API", DESCRIPTION)
     api.register_blueprint(views_people.blp)
     api.register_blueprint(views_groups.blp)
     return app

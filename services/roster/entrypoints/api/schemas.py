@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.events.catalogue import END_REASONS, MODALITIES, WEEKDAYS
+from shared.vocabulary import (CHANNELS, END_REASONS, ENROLLMENT_POLICIES, GROUP_KINDS, MAX_CAPACITY,
+                               MAX_DURATION_MINUTES, MIN_CAPACITY, MIN_DURATION_MINUTES, MODALITIES, WEEKDAYS)
 from shared.fields import Flag, Id, Text, TimeZone
 from shared.pagination import PageArgs
 from shared.web.schemas import page_of
@@ -31,8 +32,6 @@ class FacilitatorOut(Schema):
     credentials = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
-
-CHANNELS = ("email", "sms", "in_app")
 
 
 def _distinct(values: list) -> bool:
@@ -97,17 +96,18 @@ class Schedule(Schema):
     weekdays = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True,
                            validate=validate.Length(min=1, max=7))
     start_time = fields.String(required=True, validate=HHMM)
-    duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=15, max=480))
+    duration_minutes = fields.Integer(required=True, strict=True, validate=validate.Range(min=MIN_DURATION_MINUTES,
+                                                                                max=MAX_DURATION_MINUTES))
     timezone = TimeZone(required=True)
 
 
 class GroupPatch(Schema):
     name = Text(max_length=200)
-    kind = fields.String(validate=validate.OneOf(("psychoeducation", "process")))
-    capacity = fields.Integer(strict=True, validate=validate.Range(min=6, max=15))
+    kind = fields.String(validate=validate.OneOf(GROUP_KINDS))
+    capacity = fields.Integer(strict=True, validate=validate.Range(min=MIN_CAPACITY, max=MAX_CAPACITY))
     modality = fields.String(validate=validate.OneOf(MODALITIES))
     location = fields.String(allow_none=True, validate=validate.Length(max=300))
-    enrollment_policy = fields.String(validate=validate.OneOf(("open", "closed")))
+    enrollment_policy = fields.String(validate=validate.OneOf(ENROLLMENT_POLICIES))
     facilitator_ids = fields.List(Id(), validate=validate.Length(min=1, max=4))
     schedule = fields.Nested(Schedule)
     starts_on = fields.Date()
@@ -120,7 +120,7 @@ class GroupIn(GroupPatch):
         {"properties": {"modality": {"enum": ["virtual"]}}},
         {"required": ["location"], "properties": {"location": {"type": "string", "pattern": r"^\s*\S"}}}]}
     name = Text(max_length=200, required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(("psychoeducation", "process")))
+    kind = fields.String(required=True, validate=validate.OneOf(GROUP_KINDS))
     modality = fields.String(required=True, validate=validate.OneOf(MODALITIES))
     facilitator_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=4))
     schedule = fields.Nested(Schedule, required=True)
@@ -166,7 +166,7 @@ class ParticipantListArgs(PageArgs):
 
 
 class GroupListArgs(PageArgs):
-    kind = fields.String(validate=validate.OneOf(("psychoeducation", "process")))
+    kind = fields.String(validate=validate.OneOf(GROUP_KINDS))
     modality = fields.String(validate=validate.OneOf(MODALITIES))
     status = fields.String(validate=validate.OneOf(("forming", "active", "full", "closed")))
     facilitator_id = Id()

@@ -34,13 +34,13 @@ class Groups(MethodView):
 class GroupById(MethodView):
     @blp.response(200, GroupOut)
     def get(self, group_id):
-        return handlers.get_group(read_connection, current_principal(), group_id)
+        return handlers.get_group(read_connection, current_principal(), str(group_id))
 
     @blp.arguments(GroupPatch)
     @blp.response(200, GroupOut)
     def patch(self, changes, group_id):
         """Change a group; capacity may not go below the active count (409); raising it promotes."""
-        return handlers.update_group(unit_of_work(), current_principal(), group_id, changes)
+        return handlers.update_group(unit_of_work(), current_principal(), str(group_id), changes)
 
 
 @blp.route("/groups/<group_id>/close")
@@ -48,7 +48,7 @@ class GroupClose(MethodView):
     @blp.response(200, GroupOut)
     def post(self, group_id):
         """Close a group: active members complete, waitlisted ones are transferred."""
-        return handlers.close_group(unit_of_work(), current_principal(), group_id)
+        return handlers.close_group(unit_of_work(), current_principal(), str(group_id))
 
 
 @blp.route("/groups/<group_id>/enrollments")
@@ -57,12 +57,12 @@ class GroupEnrollments(MethodView):
     @blp.response(201, EnrollmentOut)
     def post(self, data, group_id):
         """Enroll a participant: `active` while there is a place, else `waitlisted` with a position."""
-        return handlers.enroll(unit_of_work(), current_principal(), group_id, data["participant_id"])
+        return handlers.enroll(unit_of_work(), current_principal(), str(group_id), data["participant_id"])
 
     @blp.arguments(EnrollmentListArgs, location="query")
     @blp.response(200, EnrollmentPage)
     def get(self, args, group_id):
-        items, cursor = lists.list_group_enrollments(read_connection, current_principal(), group_id, args)
+        items, cursor = lists.list_group_enrollments(read_connection, current_principal(), str(group_id), args)
         return {"items": items, "next_cursor": cursor}
 
 
@@ -72,5 +72,5 @@ class EnrollmentEnd(MethodView):
     @blp.response(200, EnrollmentOut)
     def post(self, data, group_id, enrollment_id):
         """End an enrollment; ending an active one promotes waitlist position 1."""
-        return handlers.end_enrollment(unit_of_work(), current_principal(), group_id, enrollment_id,
+        return handlers.end_enrollment(unit_of_work(), current_principal(), str(group_id), str(enrollment_id),
                                        data["reason"])

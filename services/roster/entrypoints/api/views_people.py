@@ -41,7 +41,7 @@ class Facilitators(MethodView):
 class FacilitatorById(MethodView):
     @blp.response(200, FacilitatorOut)
     def get(self, facilitator_id):
-        return handlers.get_facilitator(unit_of_work(), current_principal(), facilitator_id)
+        return handlers.get_facilitator(unit_of_work(), current_principal(), str(facilitator_id))
 
 
 @blp.route("/participants")
@@ -64,13 +64,13 @@ class Participants(MethodView):
 class ParticipantById(MethodView):
     @blp.response(200, ParticipantOut)
     def get(self, participant_id):
-        return handlers.get_participant(unit_of_work(), current_principal(), participant_id)
+        return handlers.get_participant(unit_of_work(), current_principal(), str(participant_id))
 
     @blp.arguments(ParticipantPatch)
     @blp.response(200, ParticipantOut)
     def patch(self, changes, participant_id):
         """Change a profile; participants may change their own contact preferences."""
-        return handlers.update_participant(unit_of_work(), current_principal(), participant_id, changes)
+        return handlers.update_participant(unit_of_work(), current_principal(), str(participant_id), changes)
 
 
 @blp.route("/participants/<participant_id>/enrollments")
@@ -79,7 +79,7 @@ class ParticipantEnrollments(MethodView):
     @blp.response(200, EnrollmentPage)
     def get(self, args, participant_id):
         """A participant's enrollments (a facilitator sees those in their own groups)."""
-        items, cursor = lists.list_participant_enrollments(unit_of_work(), current_principal(), participant_id,
+        items, cursor = lists.list_participant_enrollments(unit_of_work(), current_principal(), str(participant_id),
                                                            args)
         return {"items": items, "next_cursor": cursor}
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from services.sessions.bootstrap import build_context
-from services.sessions.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
 from services.sessions.entrypoints.api import views_attendance, views_join, views_participants, views_sessions
-from services.sessions.service_layer.access import Forbidden
 from shared.config import Settings
 from shared.logging import configure_logging
 from shared.web.app import create_base_app
@@ -22,8 +20,7 @@ URL need no bearer token: the signed link is the credential."""
 def create_app(settings: Settings | None = None) -> Flask:
     context = build_context(settings)
     configure_logging("sessions", context.settings.log_level)
-    app, api = create_base_app(context, "Sessions API", DESCRIPTION, {
-        ValidationFailed: 422, Conflict: 409, NotFound: 404, Forbidden: 403, DomainError: 400})
+    app, api = create_base_app(context, "Sessions API", DESCRIPTION)
     for module in (views_sessions, views_attendance, views_participants, views_join):
         api.register_blueprint(module.blp)
     return app

@@ -12,7 +12,7 @@ from services.sessions.domain.disclosure import Disclosure
 from services.sessions.domain.model import Session
 from services.sessions.service_layer.attendance import Summary
 from services.sessions.service_layer.join import JoinLink
-from shared.auth import Principal
+from shared.principal import Principal
 
 _SESSION_FIELDS = ("id", "group_id", "starts_at", "ends_at", "duration_minutes", "modality", "location",
                    "video_room_url", "topic", "generated", "cancelled_at", "cancel_reason", "created_at",

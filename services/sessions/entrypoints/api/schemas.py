@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.sessions.domain.attendance import STATUSES
-from shared.events.catalogue import MODALITIES
+from shared.vocabulary import MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, MODALITIES
 from shared.fields import Id
 from shared.pagination import PageArgs
 from shared.web.schemas import page_of
@@ -56,7 +56,7 @@ _LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
 
 class SessionIn(Schema):
     starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=15, max=480))
+    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=MIN_DURATION_MINUTES, max=MAX_DURATION_MINUTES))
     modality = fields.String(allow_none=True, validate=validate.OneOf(MODALITIES))
     location = fields.String(allow_none=True, validate=validate.Length(max=300))
     topic = fields.String(allow_none=True, validate=validate.Length(max=200))
@@ -69,7 +69,7 @@ class GenerateIn(Schema):
 
 class RescheduleIn(Schema):
     starts_at = fields.AwareDateTime(required=True)
-    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=15, max=480))
+    duration_minutes = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=MIN_DURATION_MINUTES, max=MAX_DURATION_MINUTES))
 
 
 class CancelIn(Schema):

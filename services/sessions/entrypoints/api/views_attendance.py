@@ -1,7 +1,6 @@
 """A session's attendance sheet and its personal join links (staff only)."""
 from __future__ import annotations
 
-import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -24,7 +23,7 @@ class SessionAttendance(MethodView):
 
         Rolling enrollment: members who joined later appear from their first session on; members
         who had left by the start do not appear."""
-        _, rows = attendance.attendance_sheet(unit_of_work(), current_principal(), uuid.UUID(session_id))
+        _, rows = attendance.attendance_sheet(unit_of_work(), current_principal(), session_id)
         return {"items": rows, "next_cursor": None}
 
     @blp.arguments(AttendanceIn(many=True))
@@ -35,7 +34,7 @@ class SessionAttendance(MethodView):
         Minutes default to the whole session for `present`, 0 for `absent`/`excused`; `late` (unless
         the join link timed it) and `left_early` need them. Someone not expected is a walk-in. Two
         consecutive unexcused absences alert the group's facilitators (`sessions.absence.streak`)."""
-        _, rows = attendance.save_attendance(unit_of_work(), current_principal(), uuid.UUID(session_id), entries,
+        _, rows = attendance.save_attendance(unit_of_work(), current_principal(), session_id, entries,
                                              bootstrap.now())
         return {"items": rows, "next_cursor": None}
 
@@ -46,5 +45,5 @@ class SessionJoinLinks(MethodView):
     def get(self, session_id):
         """Each active member's personal link (virtual and hybrid sessions; the group's facilitators
         and admins). A link works from 15 minutes before the start until the end."""
-        items = join.join_links(unit_of_work(), current_principal(), uuid.UUID(session_id), links(), bootstrap.now())
+        items = join.join_links(unit_of_work(), current_principal(), session_id, links(), bootstrap.now())
         return {"items": items}

@@ -1,12 +1,11 @@
 """A participant's own view: their sessions and links, weekly hours, exports, calendar feed."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from services.sessions import bootstrap
 from services.sessions.bootstrap import links, options, read_connection, unit_of_work
@@ -19,6 +18,7 @@ from services.sessions.service_layer import attendance, join
 from services.sessions.service_layer.access import ensure_sees_participant
 from services.sessions.service_layer.calendar import calendar_feed
 from shared.auth import current_principal, jwt_secret, principal_from_header, public
+from shared.errors import NotFound
 
 blp = Blueprint("participants", __name__, url_prefix="/v1", description="A participant's sessions and attendance")
 DEFAULT_PERIOD = timedelta(days=27)  # four weeks, today included
@@ -31,7 +31,7 @@ class ParticipantSessions(MethodView):
     def get(self, args, participant_id):
         """The participant's sessions (upcoming unless `from`/`to` are given), each virtual or hybrid
         one with their personal `join_url`, and `calendar_url`, a signed feed for calendar apps."""
-        now, principal, pid = bootstrap.now(), current_principal(), uuid.UUID(participant_id)
+        now, principal, pid = bootstrap.now(), current_principal(), participant_id
         items, cursor, joins = join.participant_sessions(read_connection, principal, pid, args, links(), now)
         return {"items": sessions_view(items, principal, now, joins), "next_cursor": cursor,
                 "calendar_url": links().feed_url(pid)}
@@ -47,7 +47,7 @@ class ParticipantAttendance(MethodView):
         now = bootstrap.now()
         to = args.get("to") or now.date()
         summary = attendance.weekly_attendance(
-            unit_of_work(), current_principal(), uuid.UUID(participant_id), args.get("from_") or to - DEFAULT_PERIOD,
+            unit_of_work(), current_principal(), participant_id, args.get("from_") or to - DEFAULT_PERIOD,
             to, args.get("timezone"), options().weekly_minimum_hours, now)
         return summary_view(summary)
 
@@ -62,7 +62,7 @@ class ParticipantAttendanceExports(MethodView):
         Every export is recorded as a disclosure (who asked, for whom, why, when) and carries the
         42 CFR Part 2 redisclosure notice."""
         disclosure, summary = attendance.export_attendance(
-            unit_of_work(), current_principal(), uuid.UUID(participant_id), data, options().weekly_minimum_hours,
+            unit_of_work(), current_principal(), participant_id, data, options().weekly_minimum_hours,
             bootstrap.now())
         return export_view(disclosure, summary)
 
@@ -70,7 +70,7 @@ class ParticipantAttendanceExports(MethodView):
     @blp.response(200, DisclosurePage)
     def get(self, args, participant_id):
         """The disclosures of this participant's records (an accounting they may ask for too)."""
-        pid = uuid.UUID(participant_id)
+        pid = participant_id
         with unit_of_work() as uow:
             ensure_sees_participant(uow, current_principal(), pid)
             items, cursor = uow.disclosures.page_for_participant(pid, args["limit"], args["cursor"])
@@ -86,11 +86,11 @@ class ParticipantAttendanceExports(MethodView):
 def calendar(participant_id: str):
     """Upcoming, not cancelled sessions as an iCalendar feed: with a bearer token, or with the
     signed `?token=` of `calendar_url` so a calendar app can subscribe. Event titles are neutral."""
-    pid = uuid.UUID(participant_id)
+    pid = participant_id
     token = request.args.get("token")
     if token is not None:
         if not links().feed_token_names(token, pid):
-            abort(404, message="no such calendar feed")
+            raise NotFound("no such calendar feed")
         principal = None
     else:
         principal = _bearer_principal()

@@ -1,7 +1,6 @@
 """Sessions: scheduling one, generating from the weekly schedule, listing, moving, cancelling."""
 from __future__ import annotations
 
-import uuid
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -28,7 +27,7 @@ class GroupSessions(MethodView):
         A start in the past is allowed, to record a session after the fact. A group created in
         roster is known here a moment later (404 until then)."""
         now, principal = bootstrap.now(), current_principal()
-        session = handlers.schedule_one(unit_of_work(), principal, uuid.UUID(group_id), data, options(), now)
+        session = handlers.schedule_one(unit_of_work(), principal, group_id, data, options(), now)
         return session_view(session, principal, now)
 
 
@@ -42,7 +41,7 @@ class GroupSessionsGenerate(MethodView):
         Idempotent: slots that already have a session (even a moved or cancelled one) are counted in
         `existing_count`, never created twice. Local times hold across daylight-saving changes."""
         now, principal = bootstrap.now(), current_principal()
-        created, existing = handlers.generate(unit_of_work(), principal, uuid.UUID(group_id), data["from_"],
+        created, existing = handlers.generate(unit_of_work(), principal, group_id, data["from_"],
                                               data["to"], options(), now)
         return {"items": sessions_view(created, principal, now), "created_count": len(created),
                 "existing_count": existing}
@@ -66,7 +65,7 @@ class SessionById(MethodView):
     @blp.response(200, SessionOut)
     def get(self, session_id):
         now, principal = bootstrap.now(), current_principal()
-        session, join = handlers.get_session(unit_of_work(), principal, uuid.UUID(session_id), links(), now)
+        session, join = handlers.get_session(unit_of_work(), principal, session_id, links(), now)
         return session_view(session, principal, now, join)
 
     @blp.arguments(SessionPatch)
@@ -76,7 +75,7 @@ class SessionById(MethodView):
 
         A change of modality or place is announced like a reschedule (`sessions.session.rescheduled`)."""
         now, principal = bootstrap.now(), current_principal()
-        session = handlers.change(unit_of_work(), principal, uuid.UUID(session_id), changes, options(), now)
+        session = handlers.change(unit_of_work(), principal, session_id, changes, options(), now)
         return session_view(session, principal, now)
 
 
@@ -87,7 +86,7 @@ class SessionReschedule(MethodView):
     def post(self, data, session_id):
         """Move a session (and optionally change its length); not once it is over or cancelled."""
         now, principal = bootstrap.now(), current_principal()
-        session = handlers.reschedule(unit_of_work(), principal, uuid.UUID(session_id), data["starts_at"],
+        session = handlers.reschedule(unit_of_work(), principal, session_id, data["starts_at"],
                                       data.get("duration_minutes"), now)
         return session_view(session, principal, now)
 
@@ -99,5 +98,5 @@ class SessionCancel(MethodView):
     def post(self, data, session_id):
         """Cancel a session with a reason; its join links stop working."""
         now, principal = bootstrap.now(), current_principal()
-        session = handlers.cancel(unit_of_work(), principal, uuid.UUID(session_id), data["reason"], now)
+        session = handlers.cancel(unit_of_work(), principal, session_id, data["reason"], now)
         return session_view(session, principal, now)
