@@ -42,6 +42,16 @@ class Conflict(DomainError):
     http_status = 409
 
 
+class Forbidden(DomainError):
+    """The caller may see the thing, but this act is not theirs: a role that never may, or another
+    person's signature."""
+
+    http_status = 403
+
+    def __init__(self, message: str = "your role may not do this"):
+        super().__init__(message)
+
+
 class NotFound(DomainError):
     http_status = 404
 

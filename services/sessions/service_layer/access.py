@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.sessions.domain.errors import DomainError, NotFound
+from services.sessions.domain.errors import Forbidden, NotFound
 from services.sessions.domain.group import Group
 from services.sessions.domain.model import Session
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
@@ -18,13 +18,6 @@ from shared.auth import Principal
 # Roster owns groups; this service learns of them from events, a moment after they are created.
 UNKNOWN_GROUP = ("no such group here yet: a group created in roster reaches the sessions service "
                  "within a moment, so try again shortly")
-
-
-class Forbidden(DomainError):
-    http_status = 403
-
-    def __init__(self, message: str = "your role may not do this"):
-        super().__init__(message)
 
 
 def require(principal: Principal, *roles: str) -> None:

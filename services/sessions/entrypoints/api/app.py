@@ -5,7 +5,8 @@ from flask import Flask
 
 from services.sessions.bootstrap import build_context
 from services.sessions.domain.errors import Conflict, DomainError, NotFound, ValidationFailed
-from services.sessions.entrypoints.api import views_attendance, views_join, views_participants, views_sessions
+from services.sessions.entrypoints.api import (views_attendance, views_join, views_notes, views_participants,
+                                              views_sessions)
 from services.sessions.service_layer.access import Forbidden
 from shared.config import Settings
 from shared.logging import configure_logging
@@ -24,6 +25,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging("sessions", context.settings.log_level)
     app, api = create_base_app(context, "Sessions API", DESCRIPTION, {
         ValidationFailed: 422, Conflict: 409, NotFound: 404, Forbidden: 403, DomainError: 400})
-    for module in (views_sessions, views_attendance, views_participants, views_join):
+    for module in (views_sessions, views_attendance, views_notes, views_participants, views_join):
         api.register_blueprint(module.blp)
     return app
