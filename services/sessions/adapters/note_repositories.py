@@ -114,14 +114,16 @@ class NoteRepository:
         return counts
 
     # --- re-encryption under the newest key (entrypoints/rotate_notes_key.py) -------------------------
-    def reseal_batch(self, limit: int) -> tuple[int, list[uuid.UUID]]:
-        """Re-encrypt up to `limit` rows not under the current key: (rows re-encrypted, ids that failed).
-        Rows that fail are left as they are and reported; they are skipped by the next batches."""
-        done, failed = 0, []
+    def reseal_batch(self, limit: int, skip: Iterable[uuid.UUID] = ()) -> tuple[int, list[uuid.UUID]]:
+        """Re-encrypt up to `limit` rows of each table not under the current key: (rows re-encrypted,
+        ids that failed). A row that fails is left as it is and reported; pass it in `skip` next time."""
+        done, failed, skip = 0, [], list(skip)
         for table, purpose in ((notes, "note"), (note_addenda, "addendum")):
-            rows = self.db.execute(select(table.c.id, table.c.key_id, table.c.ciphertext)
-                                   .where(table.c.key_id != self.cipher.current_key_id)
-                                   .order_by(table.c.id).limit(limit)).all()
+            query = select(table.c.id, table.c.key_id, table.c.ciphertext).where(
+                table.c.key_id != self.cipher.current_key_id)
+            if skip:
+                query = query.where(table.c.id.not_in(skip))
+            rows = self.db.execute(query.order_by(table.c.id).limit(limit)).all()
             for row in rows:
                 try:
                     value = self.cipher.open(purpose, row.id, Sealed(row.key_id, row.ciphertext))

@@ -31,6 +31,11 @@ class NotesWorld:
             {"participant_id": self.absent, "status": "absent"},
             {"participant_id": self.walk_in, "status": "present"}])
 
+    def restart(self, settings) -> None:
+        """The same database, as the service would be after a restart with other settings (a new key)."""
+        self.client = SessionsClient(settings)
+        self.http, self.context = self.client.http, self.client.context
+
     def as_(self, who: str) -> dict:
         return as_facilitator(who)
 

@@ -4,6 +4,7 @@ and the raw rows (no note text in clear, none in the outbox)."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 from tests.integration.sessions.notes_world import SECRET, NotesWorld
 from tests.integration.sessions.sessions_client import ADMIN, as_participant
@@ -168,3 +169,45 @@ def test_a_tampered_note_fails_alone_and_is_logged_by_id(settings_for, capsys):
     assert (listed[bad["id"]]["readable"], listed[bad["id"]]["sections"]) == (False, None)
     assert listed[good["id"]]["sections"]["progress"] == "fine"
     assert w.http.get(f"/v1/notes/{good['id']}", headers=ADMIN).status_code == 200
+
+
+def _export_body(**consent) -> dict:
+    today = date.today()
+    return {"from": (today - timedelta(days=7)).isoformat(), "to": today.isoformat(),
+            "purpose": "Payer review", "recipient": "Health plan utilization review",
+            "consent": {"given_on": today.isoformat(), **consent}}
+
+
+def test_export_of_a_participants_notes_is_a_logged_disclosure(settings_for):
+    w = NotesWorld(settings_for("sessions"))
+    signed = w.start(participant_id=w.present, progress=SECRET).json
+    w.sign(signed, 1)
+    w.start(participant_id=w.late, progress="another member's")
+    path = f"/v1/participants/{w.present}/note-exports"
+    assert w.http.post(path, json=_export_body(), headers=as_participant(w.present)).status_code == 403
+    assert w.http.post(path, json=_export_body(), headers=w.as_(w.outsider)).status_code == 404
+    expired = w.http.post(path, json=_export_body(expires_on="2020-01-01"), headers=w.as_(w.lead))
+    assert expired.status_code == 422 and "consent.expires_on" in expired.json["errors"]["json"]
+    no_consent = w.http.post(path, json={k: v for k, v in _export_body().items() if k != "consent"},
+                             headers=w.as_(w.lead))
+    assert no_consent.status_code == 422 and "consent" in no_consent.json["errors"]["json"]
+
+    export = w.http.post(path, json=_export_body(), headers=w.as_(w.lead))
+    assert export.status_code == 201, export.json
+    body = export.json
+    assert [(n["note_id"], n["sections"]["progress"]) for n in body["notes"]] == [(signed["id"], SECRET)]
+    assert [s["status"] for s in body["sessions"]] == ["present"]
+    assert "42 CFR part 2" in body["redisclosure_notice"]
+    assert body["disclosure"]["contents"] == "notes" and body["disclosure"]["recipient"].startswith("Health plan")
+    log = w.http.get(f"/v1/participants/{w.present}/attendance-exports", headers=ADMIN).json["items"]
+    assert [(d["id"], d["contents"]) for d in log] == [(body["disclosure"]["id"], "notes")]
+
+
+def test_an_export_with_a_tampered_note_discloses_nothing(settings_for):
+    w = NotesWorld(settings_for("sessions"))
+    note = w.start(participant_id=w.present, progress=SECRET).json
+    w.sign(note, 1)
+    w.tamper(note["id"])
+    refused = w.http.post(f"/v1/participants/{w.present}/note-exports", json=_export_body(), headers=ADMIN)
+    assert refused.status_code == 409 and note["id"] in refused.json["message"]
+    assert w.http.get(f"/v1/participants/{w.present}/attendance-exports", headers=ADMIN).json["items"] == []
