@@ -151,6 +151,7 @@ class NoteDrafted(_Strict):
     note_id = Id(required=True)
     session_id = Id(required=True)
     group_id = Id(required=True)
+    author_role = fields.String(required=True, validate=validate.OneOf(("admin", "facilitator")))
     author_id = fields.String(required=True, validate=validate.Length(max=64))
     status = fields.String(required=True, validate=validate.OneOf(NOTE_STATUSES))
     session_ends_at = fields.AwareDateTime(required=True)
@@ -160,6 +161,7 @@ class NoteSigned(_Strict):
     note_id = Id(required=True)
     session_id = Id(required=True)
     group_id = Id(required=True)
+    author_role = fields.String(required=True, validate=validate.OneOf(("admin", "facilitator")))
     author_id = fields.String(required=True, validate=validate.Length(max=64))
     status = fields.String(required=True, validate=validate.OneOf(NOTE_STATUSES))
 

@@ -93,6 +93,7 @@ class NoteDrafted(DomainEvent):
     note_id: str
     session_id: str
     group_id: str
+    author_role: str
     author_id: str
     status: str
     session_ends_at: str
@@ -107,6 +108,7 @@ class NoteSigned(DomainEvent):
     note_id: str
     session_id: str
     group_id: str
+    author_role: str
     author_id: str
     status: str
 

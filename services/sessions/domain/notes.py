@@ -153,8 +153,8 @@ class Note:
             raise Conflict(f"this note has changed since version {expected_version} (it is at version "
                            f"{self.version}): reload it and apply your changes again")
 
-    def _ids(self) -> tuple[str, str, str, str]:
-        return str(self.id), str(self.session_id), str(self.group_id), self.author.id
+    def _ids(self) -> tuple[str, str, str, str, str]:
+        return str(self.id), str(self.session_id), str(self.group_id), self.author.role, self.author.id
 
 
 def start_note(session_id: uuid.UUID, group_id: uuid.UUID, kind: str, participant_id: uuid.UUID | None,
