@@ -31,6 +31,7 @@ SECRETS = {
     "JWT_SECRET": "test-secret-of-at-least-thirty-two-characters",
     "POSTGRES_PASSWORD": "test-postgres-password",
     "RABBITMQ_PASSWORD": "test-rabbitmq-password",
+    "NOTES_KEY": "k1:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
 }
 LONG_RUNNING_RESTARTS = {"always", "unless-stopped", "on-failure"}
 
