@@ -95,3 +95,18 @@ def test_signing_before_the_reminder_is_due_cancels_it(settings_for):
     relay_note_events()
     [row] = world.rows(recipient_id=recent.co, kind="note_unsigned")
     assert (row.status, row.reason) == ("suppressed", "note_signed")
+
+
+def test_a_signature_that_overtakes_its_draft_event_plans_nothing_and_admins_get_no_reminder(settings_for):
+    world = World(settings_for, None)
+    author, session, group = world.facilitator(), "5b0c6a57-8d3e-4a8f-9e61-0c2b7d4e9f10", world.group([])
+    ids = {"session_id": session, "group_id": group, "author_role": "facilitator", "author_id": author}
+    ended = (now() - timedelta(hours=30)).isoformat()
+    world.publish("sessions.note.signed", {"note_id": "0f6e2b1a-3c4d-4e5f-8a9b-1c2d3e4f5a6b", **ids,
+                                           "status": "signed"})
+    world.publish("sessions.note.drafted", {"note_id": "0f6e2b1a-3c4d-4e5f-8a9b-1c2d3e4f5a6b", **ids,
+                                            "status": "draft", "session_ends_at": ended})
+    world.publish("sessions.note.drafted", {"note_id": "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", **ids,
+                                            "author_role": "admin", "author_id": "an-admin", "status": "draft",
+                                            "session_ends_at": ended})
+    assert world.rows(kind="note_unsigned") == []
