@@ -51,7 +51,10 @@ class Author:
 
 
 class Addendum:
-    def __init__(self, id: uuid.UUID, note_id: uuid.UUID, author: Author, text: str | None, created_at: datetime) -> None:
+    """Text added to a locked note; `text` is None when its stored ciphertext failed authentication."""
+
+    def __init__(self, id: uuid.UUID, note_id: uuid.UUID, author: Author, text: str | None,
+                 created_at: datetime) -> None:
         self.id, self.note_id, self.author, self.text, self.created_at = id, note_id, author, text, created_at
 
 

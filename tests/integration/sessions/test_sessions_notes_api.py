@@ -4,6 +4,7 @@ and the raw rows (no note text in clear, none in the outbox)."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 from tests.integration.sessions.notes_world import SECRET, NotesWorld
@@ -211,3 +212,19 @@ def test_an_export_with_a_tampered_note_discloses_nothing(settings_for):
     refused = w.http.post(f"/v1/participants/{w.present}/note-exports", json=_export_body(), headers=ADMIN)
     assert refused.status_code == 409 and note["id"] in refused.json["message"]
     assert w.http.get(f"/v1/participants/{w.present}/attendance-exports", headers=ADMIN).json["items"] == []
+
+
+def test_two_facilitators_saving_one_draft_at_once_one_wins_one_sees_the_conflict(settings_for):
+    w = NotesWorld(settings_for("sessions"))
+    note = w.start(participant_id=w.present).json
+
+    def save(who: str):
+        client = w.client.app.test_client()
+        return client.patch(f"/v1/notes/{note['id']}", json={"version": 1, "sections": {"plan": f"by {who}"}},
+                            headers=w.as_(who)).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(save, [w.lead, w.co]))
+    assert statuses == [200, 409]
+    saved = w.http.get(f"/v1/notes/{note['id']}", headers=ADMIN).json
+    assert saved["version"] == 2 and saved["sections"]["plan"] in (f"by {w.lead}", f"by {w.co}")
