@@ -12,7 +12,10 @@ from shared.config import Settings
 from shared.logging import configure_logging
 from shared.web.app import create_base_app
 
-DESCRIPTION = """Sessions, attendance and personal join links of IOP groups.
+DESCRIPTION = """Sessions, attendance, session notes and personal join links of IOP groups.
+
+Session notes (the group note and each attending member's note) are for the group's facilitators and
+admins only; their text is encrypted at rest and never appears in an event, a log or an error.
 
 Groups and memberships come from roster's events (a read model): a group created in roster is known
 here a moment later, and until then its sessions endpoints answer 404. Every change is published as a
