@@ -29,7 +29,7 @@ def _handled(world: World, event_ids: set[str]) -> bool:
 
 def test_an_unsigned_note_reminds_its_author_once_and_a_signed_one_not_at_all(settings_for, amqp_url, sink):
     overdue = NotesWorld(settings_for("sessions"), ended_hours_ago=30)
-    world = World(settings_for, sink, NOTE_REMINDER_GRACE="8s")  # a note begun late is chased 8 s on
+    world = World(settings_for, sink, NOTE_REMINDER_GRACE="20s")  # a note begun late is chased 20 s on
     co = overdue.co
     world.publish("roster.facilitator.registered", {"facilitator_id": co, "name": "Dr. Okafor",
                                                     "email": "co-facilitator@example.org"})
@@ -47,7 +47,7 @@ def test_an_unsigned_note_reminds_its_author_once_and_a_signed_one_not_at_all(se
             group_note = overdue.start(who=overdue.lead, topic=SECRET).json
             overdue.sign(group_note, 1, who=overdue.lead)
             wait_for(lambda: [m for m in sink.messages() if m["To"] == "co-facilitator@example.org"],
-                     timeout=60, message="the co-facilitator's reminder")
+                     timeout=90, message="the co-facilitator's reminder")
             # Everything published and handled, nothing left to send: what arrived is all there will be.
             wait_for(lambda: _all_published(overdue), timeout=20, message="the outbox drained")
             note_events = {e["id"] for e in overdue.client.events() if e["type"].startswith("sessions.note.")}
