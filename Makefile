@@ -36,6 +36,7 @@ test-reliability: install
 
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.web_pages
 
 test-unit: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit

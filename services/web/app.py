@@ -55,6 +55,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     _install_error_pages(app)
     app.register_blueprint(auth)
     app.register_blueprint(console)
+    # The participants' pages (services/web/participant/) register their blueprint here.
     _install_health(app, settings)
     return app
 
