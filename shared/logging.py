@@ -48,7 +48,7 @@ class JsonFormatter(logging.Formatter):
     EXTRA_KEYS = ("event_id", "event_type", "group_id", "participant_id", "session_id", "enrollment_id",
                   "notification_id", "facilitator_id", "status", "attempts", "count", "path", "method",
                   "duration_ms", "channel", "queue", "error", "consumer", "outbox_backlog", "role", "subject_hash",
-                  "outcome")
+                  "outcome", "note_id", "addendum_id", "key_id")
 
     def format(self, record: logging.LogRecord) -> str:
         line = {

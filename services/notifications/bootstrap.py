@@ -53,7 +53,9 @@ def unit_of_work(context: ServiceContext | None = None, session=None) -> Notific
 
 def build_pipeline(context: ServiceContext, clock: Callable[[], datetime] | None = None) -> EventPipeline:
     """The consumer's pipeline; dead-letter replay uses the very same one."""
-    handlers = EventHandlers(config(context).reminder_offsets, clock)
+    settings = config(context)
+    handlers = EventHandlers(settings.reminder_offsets, clock, settings.note_reminder_after,
+                             settings.note_reminder_grace)
     return EventPipeline(SERVICE, handlers.table(), context.session_factory, context.tables,
                          uow_factory=lambda session: unit_of_work(context, session))
 

@@ -7,6 +7,10 @@
         service's PUBLIC_BASE_URL
     JOIN_LINK_SECRET (JWT_SECRET): must equal the sessions service's, which checks the links
     REMINDER_OFFSETS (24h,1h)
+    NOTE_REMINDER_AFTER (24h): a session note still unsigned this long after its session ended sends its
+        author one reminder (same units as REMINDER_OFFSETS)
+    NOTE_REMINDER_GRACE (1h): never sooner than this after the note was started (a note begun late is
+        not chased while it is being written)
     SCHEDULER_BATCH_SIZE (500), SCHEDULER_IDLE_POLL_SECONDS (0.02), SCHEDULER_LEASE_SECONDS (600),
     SCHEDULER_SEND_LANES (4): parallel SMTP connections (and SMS sessions) per scheduler
     NOTIFY_MAX_ATTEMPTS (10), NOTIFY_RETRY_BASE_SECONDS (10), NOTIFY_RETRY_MAX_SECONDS (600)
@@ -33,6 +37,8 @@ class NotificationSettings:
     sessions_public_url: str
     join_secret: str
     reminder_offsets: list[timedelta]
+    note_reminder_after: timedelta
+    note_reminder_grace: timedelta
     batch_size: int
     idle_poll: float
     lease: timedelta
@@ -58,6 +64,8 @@ class NotificationSettings:
                 sessions_public_url=get("SESSIONS_PUBLIC_URL", "http://localhost:8002").rstrip("/"),
                 join_secret=join_link_secret(settings),
                 reminder_offsets=parse_offsets(get("REMINDER_OFFSETS", "24h,1h")),
+                note_reminder_after=parse_offsets(get("NOTE_REMINDER_AFTER", "24h"))[0],
+                note_reminder_grace=parse_offsets(get("NOTE_REMINDER_GRACE", "1h"))[0],
                 batch_size=int(get("SCHEDULER_BATCH_SIZE", "500")),
                 idle_poll=float(get("SCHEDULER_IDLE_POLL_SECONDS", "0.02")),
                 lease=timedelta(seconds=float(get("SCHEDULER_LEASE_SECONDS", "600"))),

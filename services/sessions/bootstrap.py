@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as DbSession
 
 from services.sessions.adapters import orm
+from services.sessions.adapters.note_cipher import NoteCipher
 from shared.join_links import LinkSigner
 from services.sessions.service_layer.options import SessionsOptions
 from services.sessions.service_layer.read_model import HANDLERS
@@ -30,6 +31,8 @@ def build_context(settings: Settings | None = None) -> ServiceContext:
     options = SessionsOptions.from_settings(context.settings)
     context.extras["options"] = options
     context.extras["links"] = LinkSigner(options.join_link_secret, options.public_base_url)
+    # NOTES_KEY is checked here, in every sessions process: a missing or malformed key stops it at start.
+    context.extras["notes_cipher"] = NoteCipher.from_settings(context.settings)
     return context
 
 
@@ -45,7 +48,8 @@ def _context(context: ServiceContext | None) -> ServiceContext:
 
 def unit_of_work(context: ServiceContext | None = None, db: DbSession | None = None) -> SessionsUnitOfWork:
     context = _context(context)
-    return SessionsUnitOfWork(context.session_factory, context.tables, producer=SERVICE, session=db)
+    return SessionsUnitOfWork(context.session_factory, context.tables, producer=SERVICE, session=db,
+                              cipher=context.extras["notes_cipher"])
 
 
 def read_connection(context: ServiceContext | None = None) -> Connection:

@@ -139,6 +139,37 @@ class AbsenceStreak(_Strict):
     count = fields.Integer(required=True)
 
 
+NOTE_STATUSES = ("draft", "awaiting_cosignature", "signed", "cosigned")
+
+
+class NoteDrafted(_Strict):
+    """Ids and state only: a note's text never travels (SPEC 8)."""
+    note_id = Id(required=True)
+    session_id = Id(required=True)
+    group_id = Id(required=True)
+    author_role = fields.String(required=True, validate=validate.OneOf(("admin", "facilitator")))
+    author_id = fields.String(required=True, validate=validate.Length(max=64))
+    status = fields.String(required=True, validate=validate.OneOf(NOTE_STATUSES))
+    session_ends_at = fields.AwareDateTime(required=True)
+
+
+class NoteSigned(_Strict):
+    note_id = Id(required=True)
+    session_id = Id(required=True)
+    group_id = Id(required=True)
+    author_role = fields.String(required=True, validate=validate.OneOf(("admin", "facilitator")))
+    author_id = fields.String(required=True, validate=validate.Length(max=64))
+    status = fields.String(required=True, validate=validate.OneOf(NOTE_STATUSES))
+
+
+class NoteAddendumAdded(_Strict):
+    note_id = Id(required=True)
+    session_id = Id(required=True)
+    group_id = Id(required=True)
+    addendum_id = Id(required=True)
+    author_id = fields.String(required=True, validate=validate.Length(max=64))
+
+
 @dataclass(frozen=True)
 class CatalogueEntry:
     version: int
@@ -160,6 +191,9 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "sessions.session.cancelled": CatalogueEntry(1, SessionCancelled()),
     "sessions.attendance.recorded": CatalogueEntry(1, AttendanceRecorded()),
     "sessions.absence.streak": CatalogueEntry(1, AbsenceStreak()),
+    "sessions.note.drafted": CatalogueEntry(1, NoteDrafted()),
+    "sessions.note.signed": CatalogueEntry(1, NoteSigned()),
+    "sessions.note.addendum_added": CatalogueEntry(1, NoteAddendumAdded()),
 }
 
 # Only these event families may carry names, emails and phone numbers.

@@ -16,6 +16,7 @@ import yaml
 from tests.deploy.conftest import REPO, tool
 
 SECRETS = {"JWT_SECRET": "ci-only-secret-0123456789abcdef0123", "POSTGRES_PASSWORD": "ci", "RABBITMQ_PASSWORD": "ci",
+           "NOTES_KEY": "k1:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
            "WEB_SECRET_KEY": "ci-only-web-secret-0123456789abcdef"}
 
 

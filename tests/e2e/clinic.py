@@ -137,6 +137,24 @@ class Clinic:
         return expect(200, requests.post(f"{self.sessions}/v1/sessions/{session['id']}/cancel", headers=by.headers,
                                          timeout=10, json={"reason": reason}))
 
+    # --- session notes --------------------------------------------------------------------------
+    def write_note(self, by: Person, session: dict, member: Person | None = None, **sections: str) -> dict:
+        """A draft (the group note, or the member's); each section's text is made by People.note_text,
+        so the privacy scan looks for it everywhere it must not be."""
+        whose = f"note of session {session['id']}" + (f" on participant {member.id}" if member else "")
+        body = {"kind": "individual" if member else "group", "participant_id": member.id if member else None,
+                "sections": {name: self.people.note_text(whose, text) for name, text in sections.items()}}
+        return expect(201, requests.post(f"{self.sessions}/v1/sessions/{session['id']}/notes", headers=by.headers,
+                                         timeout=10, json=body))
+
+    def sign_note(self, by: Person, note: dict) -> dict:
+        return expect(200, requests.post(f"{self.sessions}/v1/notes/{note['id']}/sign", headers=by.headers,
+                                         timeout=10, json={"version": note["version"]}))
+
+    def unsigned_notes(self, by: Person) -> list[dict]:
+        return expect(200, requests.get(f"{self.sessions}/v1/unsigned-notes", headers=by.headers,
+                                        timeout=10))["items"]
+
     def wait_until_member_known(self, by: Person, group: dict, members: list[Person]) -> None:
         """Sessions has applied these members' enrollments: a session far ahead expects them."""
         probe = self.schedule(by, group, datetime.now(UTC) + timedelta(days=60))

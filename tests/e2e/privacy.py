@@ -1,5 +1,6 @@
 """Privacy by default, checked on everything the platform wrote during a module's stories (SPEC 3:
-"logs carry ids, never names, emails or phone numbers"; message texts never name the recipient).
+"logs carry ids, never names, emails or phone numbers"; message texts never name the recipient; SPEC 8:
+a session note's text never appears in a log, an event, a message or an error).
 
 `People` invents the people of a story (distinctive names, emails and phone numbers that cannot turn
 up by accident) and remembers each one registered. `Scan` then reads every line each process wrote
@@ -43,6 +44,10 @@ LAST_NAMES = (
 # Numbers reserved for fiction: NANP 555-01xx and Ofcom's drama range 07700 900xxx.
 US_AREA_CODES = ("617", "312", "503", "415", "720", "206")
 MIN_TOKEN = 4  # name tokens shorter than this are not looked for (they would match ordinary words)
+# Invented words that start every session note a story writes: found nowhere else, so a hit on one
+# is a note's text where it must not be (SPEC 8: never in an event, a log, a message or an error).
+NOTE_WORDS = ("Quillonbrook", "Ferndavish", "Orrimantle", "Zephyrook", "Vandelquist", "Thornawick",
+              "Maplesnarth", "Brindlewhit", "Corvanesse", "Glimmerdown")
 
 
 class Someone(Protocol):
@@ -62,6 +67,8 @@ class People:
     def __init__(self) -> None:
         self._numbers = itertools.count()
         self.everyone: list[Someone] = []
+        self.note_texts: list[tuple[str, str, str]] = []  # (whose, invented word, full text)
+        self._notes = itertools.count()
 
     def invent(self, role: str, phone: bool = False) -> tuple[str, str, str | None]:
         """(full name, email, E.164 phone or None) for a new person; unique for 900 people."""
@@ -78,6 +85,14 @@ class People:
             number = (f"+1{US_AREA_CODES[(n // 100) % len(US_AREA_CODES)]}55501{n % 100:02d}" if n % 2 == 0
                       else f"+447700900{n % 1000:03d}")
         return f"{first} {last}", f"{local}@{domain}", number
+
+    def note_text(self, whose: str, body: str) -> str:
+        """A session note's text for a story, opening with an invented word, remembered for the scan."""
+        n = next(self._notes)
+        word = f"{NOTE_WORDS[n % len(NOTE_WORDS)]}{n // len(NOTE_WORDS) or ''}"
+        text = f"{word} {body}"
+        self.note_texts.append((whose, word, text))
+        return text
 
     def add(self, person: P) -> P:
         self.everyone.append(person)
@@ -129,7 +144,7 @@ _NOT_DIGIT = re.compile(r"\D")
 
 
 class Needles:
-    def __init__(self, people: Iterable[Someone]):
+    def __init__(self, people: Iterable[Someone], note_texts: Iterable[tuple[str, str, str]] = ()):
         self.words: dict[str, Needle] = {}  # lower-case text -> whose and what
         self.whole_words: set[str] = set()  # matched only between non-letters
         self.phones: dict[str, Needle] = {}  # digits -> whose
@@ -145,6 +160,9 @@ class Needles:
             self._word(email.partition("@")[0], Needle(whose, "email local part"))
             for form in _phone_forms(person.phone) if person.phone else ():
                 self.phones[form] = Needle(whose, "phone")
+        for whose, word, text in note_texts:
+            self._word(text.lower(), Needle(whose, "note text"))
+            self._word(word.lower(), Needle(whose, "note text word"))
         self.pattern = re.compile(_trie_pattern(self.words)) if self.words else None
         self.phone_lengths = sorted({len(form) for form in self.phones})
         # A number as people write it: digits with spaces, dots, dashes or brackets between them, at
@@ -194,12 +212,14 @@ class Scan:
     """What was read and what was found in it."""
 
     people: Iterable[Someone]
+    note_texts: Iterable[tuple[str, str, str]] = ()  # People.note_texts: session notes the stories wrote
     findings: list[Finding] = field(default_factory=list)
     seen: Counter = field(default_factory=Counter)
 
     def __post_init__(self):
         self.people = list(self.people)
-        self.needles = Needles(self.people)
+        self.note_texts = list(self.note_texts)
+        self.needles = Needles(self.people, self.note_texts)
         self.by_email = {person.email.lower(): person for person in self.people}
         self.by_phone = {person.phone: person for person in self.people if person.phone}
 
@@ -282,7 +302,8 @@ class Scan:
         assert not short, f"the privacy scan read too little (read, expected at least): {short}; read {dict(self.seen)}"
 
     def assert_clean(self, limit: int = 25) -> None:
-        print(f"privacy scan: read {dict(self.seen)} for {len(self.people)} people; {len(self.findings)} hits")
+        print(f"privacy scan: read {dict(self.seen)} for {len(self.people)} people and {len(self.note_texts)} "
+              f"note texts; {len(self.findings)} hits")
         if self.findings:
             where = Counter((finding.place, finding.needle.what) for finding in self.findings)
             summary = "\n  ".join(f"{count} x {what} in {place}" for (place, what), count in where.most_common())
@@ -298,7 +319,7 @@ def scan_what_the_stack_wrote(stack) -> tuple[Scan, dict[str, str]]:
     scan each one's output, the mail sink's log, every email and every SMS; returns the scan and the
     processes' transcripts (name -> text) for the caller's own checks."""
     stack.stop_everything()
-    scan = Scan(stack.people.everyone)
+    scan = Scan(stack.people.everyone, stack.people.note_texts)
     transcripts = stack.transcripts()
     for process, text in transcripts.items():
         scan.log(f"{process}.log", text)

@@ -36,6 +36,7 @@ from tests.support.processes import VENV_BIN, Process, free_port
 from tests.support.tokens import TEST_SECRET
 
 REMINDER_OFFSETS = "6s,3s"  # reminders 6 and 3 seconds before a session: a story waits seconds, not hours
+NOTE_REMINDER_GRACE = "3s"  # a note begun more than a day after its session is chased 3 s later, not 1 h
 RETRY_DELAYS = "0.5,1,2"  # a consumer's retries of an event that arrived before what it depends on
 
 
@@ -110,6 +111,7 @@ class Stack:
         if service == "notifications":
             env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.mail.port),
                        SESSIONS_PUBLIC_URL=self.urls["sessions"], REMINDER_OFFSETS=REMINDER_OFFSETS,
+                       NOTE_REMINDER_GRACE=NOTE_REMINDER_GRACE,
                        NOTIFY_RETRY_BASE_SECONDS="0.5", SMS_WEBHOOK_URL=self.sms.url)
         if role.is_api:  # as in docker-compose.yml: two workers aggregating their metrics
             metrics_dir = self.workdir / f"prometheus-{name}-{uuid.uuid4().hex[:6]}"

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 
 WELCOME, WAITLISTED, PROMOTED = "Welcome", "You are on the waiting list", "A place has opened up"
 REMINDER, CANCELLED, ABSENCE_ALERT = "Reminder:", "Session cancelled:", "Attendance alert:"
+NOTE_WAITING = "You have a session note waiting for your signature"
 # What a message must never say (privacy by default): the program, the group's kind, a diagnosis.
 NEW_YORK = ZoneInfo("America/New_York")
 DISCLOSING = ("therapy", "substance", "addiction", "recovery", "psychoeducation", "treatment", "outpatient")
@@ -175,6 +176,34 @@ def test_two_unexcused_absences_in_a_row_alert_both_facilitators(clinic):
     assert len(clinic.mail.to(roster.lead, ABSENCE_ALERT)) == 1
 
 
+def test_session_notes_are_written_signed_and_locked_and_an_unsigned_one_reminds_its_author_once(clinic):
+    roster = build_roster(clinic)
+    # A session held two days ago, recorded after the fact: the members came as walk-ins.
+    session = clinic.schedule(roster.lead, roster.group, datetime.now(UTC) - timedelta(days=2), minutes=90)
+    came = roster.members[:4]
+    clinic.take_attendance(roster.lead, session, [{"participant_id": m.id, "status": "present"} for m in came])
+
+    group_note = clinic.write_note(roster.lead, session, topic="chose coping with cravings as the theme",
+                                   dynamics="the group supported a member after a lapse")
+    signed = [clinic.sign_note(roster.lead, group_note)]
+    for member in came[:3]:
+        note = clinic.write_note(roster.lead, session, member, participation="engaged, shared about a lapse",
+                                 progress="fewer cravings this week", plan="continue daily check-ins")
+        signed.append(clinic.sign_note(roster.lead, note))
+    left = clinic.write_note(roster.co, session, came[3], progress="quiet; reported trouble sleeping")
+    assert {n["status"] for n in signed} == {"signed"} and all(n["locked"] for n in signed)
+    edit = requests.patch(f"{clinic.sessions}/v1/notes/{signed[1]['id']}", headers=roster.lead.headers, timeout=10,
+                          json={"version": signed[1]["version"], "sections": {"plan": "changed"}})
+    assert edit.status_code == 409 and "locked" in edit.json()["message"]
+
+    assert [(n["note_id"], n["overdue"]) for n in clinic.unsigned_notes(roster.co)] == [(left["id"], True)]
+    assert clinic.unsigned_notes(roster.lead) == []
+    reminder = clinic.mail.wait(roster.co, NOTE_WAITING)[0]
+    assert "waiting for your signature" in text_of(reminder)
+    assert clinic.mail.to(roster.lead, NOTE_WAITING) == []
+    # What the notes say is the privacy scan's to look for everywhere (the last test of this module).
+
+
 def test_a_cancelled_session_is_announced_to_every_member_and_facilitator(clinic):
     roster = build_roster(clinic)
     first = date.today() + timedelta(days=2)
@@ -290,7 +319,7 @@ def test_no_log_line_or_message_of_these_stories_names_anyone_or_gives_their_con
     """SPEC 3, privacy by default: every line every process wrote (stdout and stderr, access logs
     included, until it exited), every email, SMS and in-app notification, and the notification log,
     hold no name, email or phone number of anyone the stories registered (the address or number a
-    message was sent to aside: see privacy.Scan)."""
+    message was sent to aside: see privacy.Scan), and no word of any session note they wrote (SPEC 8)."""
     people = stack.people.everyone
     participants = [person for person in people if person.role == "participant"]
     wait_for(lambda: not [n for n in clinic.notification_log(status="pending")
@@ -309,4 +338,5 @@ def test_no_log_line_or_message_of_these_stories_names_anyone_or_gives_their_con
         assert '"logger": "gunicorn.access"' in transcripts[api], f"{api}'s access log is not in its output"
     assert len(participants) >= 40 and any(person.phone for person in participants)
     scan.assert_saw({"log lines": 500, "emails": 50, "sms": 20, "in-app notifications": 20, "notification log": 300})
+    assert len(scan.note_texts) >= 10  # the notes story wrote its notes: their text is looked for too
     scan.assert_clean()

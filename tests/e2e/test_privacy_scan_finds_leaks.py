@@ -49,6 +49,19 @@ def test_names_emails_and_phones_are_found_in_log_lines_in_any_case_and_format(p
                for finding in scan.findings for person in people), "a finding must not repeat the leak"
 
 
+def test_a_session_notes_text_is_found_whole_or_by_its_word(people):
+    registry = People()
+    text = registry.note_text("note n1", "spoke about cravings; plan: daily check-ins")
+    scan = Scan(people, registry.note_texts)
+    scan.log("sessions.log", "\n".join([
+        json.dumps({"msg": "note saved", "error": text}),
+        f"ValueError: {text.split()[0].upper()} ...",
+        "spoke about cravings in general",  # ordinary words are not the note
+    ]))
+    assert found(scan) == [("note n1", "note text"), ("note n1", "note text word")]
+    assert text not in "".join(str(finding) for finding in scan.findings)
+
+
 def test_ordinary_text_ids_and_timestamps_are_not_hits(people):
     scan = Scan(people)
     scan.log("sessions.log", '{"ts": "2026-11-22T12:42:13.231+00:00", "msg": "Please arrive in advance", '

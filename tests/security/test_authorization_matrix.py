@@ -108,6 +108,33 @@ SESSIONS_ROWS = [
         scoped(200, 200, 404, 200, 404)),
     # The link is the credential: whoever follows it, with whatever header, joins as its participant.
     Row("GET", "/join/<token>", lambda w: w.join_path, everyone(302)),
+    # Session notes: the group's facilitators and admins only; participants never (403).
+    Row("GET", "/v1/groups/<group_id>/note-settings", lambda w: f"/v1/groups/{w.group}/note-settings",
+        scoped(200, 200, 404, 403, 403)),
+    Row("PUT", "/v1/groups/<group_id>/note-settings", lambda w: f"/v1/groups/{w.group}/note-settings",
+        scoped(200, 200, 404, 403, 403), body=lambda w: {"requires_cosignature": True}),
+    Row("GET", "/v1/sessions/<session_id>/notes", lambda w: f"/v1/sessions/{w.held}/notes",
+        scoped(200, 200, 404, 403, 403)),
+    Row("POST", "/v1/sessions/<session_id>/notes", lambda w: f"/v1/sessions/{w.fresh_past_session()}/notes",
+        scoped(201, 201, 404, 403, 403), body=lambda w: {"kind": "group"}),
+    Row("POST", "/v1/sessions/<session_id>/notes/apply-to-all", lambda w: f"/v1/sessions/{w.running}/notes/apply-to-all",
+        scoped(200, 200, 404, 403, 403), body=lambda w: {"field": "plan", "text": "Practice at home."}),
+    Row("GET", "/v1/notes/<note_id>", lambda w: f"/v1/notes/{w.draft}", scoped(200, 200, 404, 403, 403)),
+    Row("PATCH", "/v1/notes/<note_id>", lambda w: f"/v1/notes/{w.draft}", scoped(200, 200, 404, 403, 403),
+        body=lambda w: {"version": w.draft_version(), "sections": {"plan": "Next week: check in."}}),
+    # Only the author signs (the admin is not the author: 403); only the lead co-signs.
+    Row("POST", "/v1/notes/<note_id>/sign", lambda w: f"/v1/notes/{w.fresh_draft()}/sign",
+        scoped(403, 200, 404, 403, 403), body=lambda w: {"version": 1}),
+    Row("POST", "/v1/notes/<note_id>/cosign", lambda w: f"/v1/notes/{w.awaiting_cosignature()}/cosign",
+        scoped(403, 200, 404, 403, 403)),
+    Row("POST", "/v1/notes/<note_id>/addenda", lambda w: f"/v1/notes/{w.signed}/addenda",
+        scoped(201, 201, 404, 403, 403), body=lambda w: {"text": "Spoke with the member afterwards."}),
+    Row("GET", "/v1/unsigned-notes", lambda w: f"/v1/unsigned-notes?facilitator_id={w.lead}",
+        scoped(200, 200, 404, 403, 403)),
+    Row("POST", "/v1/participants/<participant_id>/note-exports", lambda w: f"/v1/participants/{w.me}/note-exports",
+        scoped(201, 201, 404, 403, 403),
+        body=lambda w: {"from": "2026-01-05", "to": "2026-02-01", "purpose": "Payer review",
+                        "recipient": "Health plan", "consent": {"given_on": "2026-01-02"}}),
 ]
 
 

@@ -56,10 +56,19 @@ class SessionsWorld:
         c.schedule(other_group, self.start + timedelta(days=1))
         self.join_path = urlparse(c.join_link(self.running, self.me)).path
         self.headers = headers_for(self.lead, self.other_lead, self.me, self.other)
+        self._minutes = 0
+        # Notes: a session held yesterday that the participant attended, a draft and a signed note of
+        # it by the lead, and co-signature required (so an admin's signed note awaits the lead's).
+        self.held = c.schedule(self.group, self.start - timedelta(days=1))["id"]
+        for session_id in (self.running, self.held):
+            c.take_attendance(session_id, [{"participant_id": self.me, "status": "present"}])
+        self._as_admin("put", f"/v1/groups/{self.group}/note-settings", {"requires_cosignature": True})
+        self.draft = self._note(self.held, self.headers["own_facilitator"], participant_id=self.me)
+        self.signed = self._note(self.held, self.headers["own_facilitator"])
+        self._as_admin("post", f"/v1/notes/{self.signed}/sign", {"version": 1}, self.headers["own_facilitator"])
         self.subject_ids = {self.me, self.group, self.running, self.upcoming}
         self.known_ids = {"group_id": self.group, "session_id": self.running, "participant_id": self.me,
-                          "token": self.join_path.removeprefix("/join/")}
-        self._minutes = 0
+                          "token": self.join_path.removeprefix("/join/"), "note_id": self.draft}
 
     def _next_start(self) -> datetime:
         # A new future start each call, so repeated scheduling and moving never collide.
@@ -71,6 +80,33 @@ class SessionsWorld:
 
     def fresh_session(self) -> str:
         return self.client.schedule(self.group, self._next_start())["id"]
+
+    def fresh_past_session(self) -> str:
+        """A session of the subject group that has already been held (notes can be written)."""
+        self._minutes += 5
+        return self.client.schedule(self.group, self.start - timedelta(days=3, minutes=self._minutes))["id"]
+
+    def fresh_draft(self, by: str = "own_facilitator") -> str:
+        return self._note(self.fresh_past_session(), self.headers[by])
+
+    def awaiting_cosignature(self) -> str:
+        """A group note an admin wrote and signed: it waits for the lead's co-signature."""
+        note = self.fresh_draft("admin")
+        self._as_admin("post", f"/v1/notes/{note}/sign", {"version": 1})
+        return note
+
+    def draft_version(self) -> int:
+        return self.http.get(f"/v1/notes/{self.draft}", headers=self.headers["admin"]).json["version"]
+
+    def _note(self, session_id: str, headers: dict, participant_id: str | None = None) -> str:
+        body = {"kind": "individual" if participant_id else "group", "participant_id": participant_id}
+        response = self.http.post(f"/v1/sessions/{session_id}/notes", json=body, headers=headers)
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    def _as_admin(self, method: str, path: str, body: dict, headers: dict | None = None) -> None:
+        response = self.http.open(path, method=method.upper(), json=body, headers=headers or self.headers["admin"])
+        assert response.status_code < 300, response.json
 
 
 class NotificationsWorld:

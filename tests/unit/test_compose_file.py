@@ -32,6 +32,8 @@ SECRETS = {
     "POSTGRES_PASSWORD": "test-postgres-password",
     "WEB_SECRET_KEY": "test-web-secret-key-of-thirty-two-characters",
     "RABBITMQ_PASSWORD": "test-rabbitmq-password",
+    "NOTES_KEY": "k1:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
+    "WEB_SECRET_KEY": "test-web-session-key-of-at-least-32-chars",
 }
 LONG_RUNNING_RESTARTS = {"always", "unless-stopped", "on-failure"}
 

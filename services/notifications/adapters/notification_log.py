@@ -62,6 +62,12 @@ class NotificationLog:
             notifications.c.kind.in_([str(k) for k in REMINDER_KINDS]),
         ).values(status=Status.SUPPRESSED, reason=Reason.SESSION_CANCELLED, updated_at=now))
 
+    def suppress_pending(self, recipient_id: str, dedupe_key: str, reason: Reason, now: datetime) -> None:
+        """A planned message no longer called for (the notes it was about were signed)."""
+        self.session.execute(update(notifications).where(
+            notifications.c.recipient_id == recipient_id, notifications.c.dedupe_key == dedupe_key,
+            notifications.c.status == Status.PENDING).values(status=Status.SUPPRESSED, reason=reason, updated_at=now))
+
     # --- API ------------------------------------------------------------------------------------
     def page(self, limit: int, cursor: str | None, *, recipient_id=None, status=None, kind=None,
              session_id=None, facilitator_id=None, participant_id=None):

@@ -78,6 +78,18 @@ sessions = Table(
 )
 Index("ix_sessions_group_starts", sessions.c.group_id, sessions.c.starts_at)
 
+# Session notes still waiting for their author's signature, as sessions' note events tell it (ids and
+# states only: notifications never learns what a note says). `signed_at` stays once set, so a drafted
+# event that arrives after its signed event (a retry overtaking) cannot revive the reminder.
+unsigned_notes = Table(
+    "unsigned_notes", metadata,
+    Column("note_id", String(36), primary_key=True),
+    Column("author_id", String(64), nullable=False),
+    Column("session_id", String(36), nullable=False),
+    Column("signed_at", UTCDateTime()),
+)
+Index("ix_unsigned_notes_author_session", unsigned_notes.c.author_id, unsigned_notes.c.session_id)
+
 # The notification log. `params` holds the ids and times a message is rendered from (never contact
 # data); `title`/`body` hold the rendered text of in-app notifications only, which is their delivery.
 notifications = Table(

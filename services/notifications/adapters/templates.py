@@ -44,6 +44,8 @@ CONTEXT_VARIABLES: dict[MessageKind, tuple[frozenset[str], frozenset[str]]] = {
     MessageKind.ABSENCE_ALERT: (
         frozenset({"participant_id"}), frozenset({"missed_count", "last_session_starts_at"}),
     ),
+    # Only when the session was: never what the note is about, whom it concerns or what it says.
+    MessageKind.NOTE_UNSIGNED: (frozenset(), frozenset({"session_starts_at"})),
 }
 
 

@@ -25,6 +25,7 @@ class MessageKind(StrEnum):
     REMINDER_VIRTUAL = "reminder_virtual"
     REMINDER_IN_PERSON = "reminder_in_person"
     ABSENCE_ALERT = "absence_alert"
+    NOTE_UNSIGNED = "note_unsigned"  # to a facilitator: a session note still unsigned a day after the session
 
 
 class Channel(StrEnum):

@@ -42,6 +42,7 @@ class Reason(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     MESSAGE_TOO_LONG = "message_too_long"
     RENDER_FAILED = "render_failed"
+    NOTE_SIGNED = "note_signed"  # the notes a signature reminder was about were signed before it was due
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ def compose(notification: Notification, recipient: Recipient, facts: Facts,
     elif kind is MessageKind.ABSENCE_ALERT:
         context.update(participant_id=params["participant_id"], missed_count=params.get("missed_count"),
                        last_session_starts_at=params.get("last_session_starts_at"))
+    elif kind is MessageKind.NOTE_UNSIGNED:
+        if session is not None:
+            context["session_starts_at"] = session.starts_at
     else:
         kind = reminder_kind(session.modality)
         location = session.location or (group.location if group else None)

@@ -10,18 +10,23 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from services.notifications.domain.messages import MessageKind
-from services.notifications.domain.model import FACILITATOR_CHANNELS
+from services.notifications.domain.model import FACILITATOR_CHANNELS, Reason
 from services.notifications.domain.urgency import is_urgent
 from services.notifications.service_layer.planning import (GroupNotKnownYet, add_reminders, facilitators_of,
-                                                           message_rows, move_reminders, notify, reminder_rows)
+                                                           message_rows, move_reminders, note_reminder_key,
+                                                           note_reminder_rows, notify, reminder_rows)
 from services.notifications.service_layer.unit_of_work import NotificationsUnitOfWork
 from shared.events import Envelope
 
 
 class EventHandlers:
-    def __init__(self, reminder_offsets: list[timedelta], clock: Callable[[], datetime] | None = None):
+    def __init__(self, reminder_offsets: list[timedelta], clock: Callable[[], datetime] | None = None,
+                 note_reminder_after: timedelta = timedelta(hours=24),
+                 note_reminder_grace: timedelta = timedelta(hours=1)):
         self.offsets = reminder_offsets
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.note_reminder_after = note_reminder_after
+        self.note_reminder_grace = note_reminder_grace
 
     def table(self) -> dict[str, Callable[[Envelope, NotificationsUnitOfWork], None]]:
         return {
@@ -38,6 +43,8 @@ class EventHandlers:
             "sessions.session.rescheduled": self.session_rescheduled,
             "sessions.session.cancelled": self.session_cancelled,
             "sessions.absence.streak": self.absence_streak,
+            "sessions.note.drafted": self.note_drafted,
+            "sessions.note.signed": self.note_signed,
         }
 
     # --- roster: who and where ------------------------------------------------------------------
@@ -144,6 +151,27 @@ class EventHandlers:
             params["last_session_starts_at"] = last.starts_at.isoformat()
         notify(uow, facilitators_of(uow, data["group_id"]), "facilitator", MessageKind.ABSENCE_ALERT, event.id,
                self.clock(), group_id=data["group_id"], params=params)
+
+
+    # --- session notes: one signature reminder to the author, cancelled once they have signed -------
+    def note_drafted(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
+        data = event.typed_data()
+        if data["author_role"] != "facilitator":
+            return  # admins get no reminders: they are no recipients here
+        author, session_id = data["author_id"], data["session_id"]
+        if uow.unsigned_notes.drafted(data["note_id"], author, session_id):
+            now = self.clock()
+            due = max(data["session_ends_at"] + self.note_reminder_after, now + self.note_reminder_grace)
+            uow.log.add(note_reminder_rows(author, data["group_id"], session_id, due, event.id, now))
+
+    def note_signed(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
+        data, now = event.typed_data(), self.clock()
+        if data["author_role"] != "facilitator" or data["status"] == "cosigned":
+            return  # the author signed before; a co-signature changes nothing for them
+        author, session_id = data["author_id"], data["session_id"]
+        uow.unsigned_notes.signed(data["note_id"], author, session_id, now)
+        if not uow.unsigned_notes.any_unsigned(author, session_id):
+            uow.log.suppress_pending(author, note_reminder_key(session_id), Reason.NOTE_SIGNED, now)
 
 
 def _occurred(event: Envelope) -> datetime:

@@ -87,6 +87,21 @@ def move_reminders(uow: NotificationsUnitOfWork, session: Session, offsets: list
     add_reminders(uow, session, uow.read_models.active_members(session.group_id), offsets, now)
 
 
+def note_reminder_key(session_id: str) -> str:
+    """One signature reminder per author and session, however many of its notes they left unsigned."""
+    return f"notes-unsigned:{session_id}"
+
+
+def note_reminder_rows(author_id: str, group_id: str, session_id: str, due_at: datetime, event_id: str,
+                       now: datetime) -> list[dict]:
+    """The author's signature reminder, due a day (NOTE_REMINDER_AFTER) after the session ended."""
+    # Planned once per (author, session): a second note's event finds the row there and adds nothing.
+    return [new_row(recipient_id=author_id, recipient_kind="facilitator", channel=channel,
+                    kind=MessageKind.NOTE_UNSIGNED, dedupe_key=note_reminder_key(session_id),
+                    due_at=due_at, now=now, group_id=group_id, session_id=session_id, event_id=event_id)
+            for channel in channels_for(None, "facilitator")]
+
+
 def facilitators_of(uow: NotificationsUnitOfWork, group_id: str) -> list[str]:
     group = uow.read_models.group(group_id)
     if group is None:

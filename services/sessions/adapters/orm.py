@@ -6,8 +6,8 @@ may arrive before its group (events can be reordered), and roster stays the owne
 """
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text,
-                        Uuid, event)
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table,
+                        Text, Uuid, event)
 from sqlalchemy.orm import registry
 
 from services.sessions.domain.attendance import AttendanceRecord
@@ -15,6 +15,7 @@ from services.sessions.domain.disclosure import Disclosure
 from services.sessions.domain.group import Group
 from services.sessions.domain.membership import Membership
 from services.sessions.domain.model import Session
+from services.sessions.domain.note_settings import NoteSettings
 from shared.db import UTCDateTime, service_metadata
 from shared.messaging.tables import define_messaging_tables
 
@@ -108,8 +109,65 @@ disclosures = Table(
     Column("sessions_disclosed", Integer, nullable=False),
     Column("notice", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # What was disclosed ('attendance' or 'notes'), and the participant's written consent for notes.
+    Column("contents", String(16), nullable=False, server_default="attendance"),
+    Column("consent_given_on", Date),
+    Column("consent_expires_on", Date),
 )
 Index("ix_disclosures_participant_page", disclosures.c.participant_id, disclosures.c.created_at, disclosures.c.id)
+
+# Session notes (SPEC 8). The text is never stored in clear: `ciphertext` is AES-GCM under the key
+# `key_id` names (adapters/note_cipher.py). `subject` is 'group' or the participant's id: one note each.
+notes = Table(
+    "notes", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("session_id", Uuid, ForeignKey("sessions.id"), nullable=False),
+    Column("group_id", Uuid, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("participant_id", Uuid),
+    Column("subject", String(36), nullable=False),
+    Column("author_role", String(16), nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("needs_cosignature", Boolean, nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("session_ends_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("signed_at", UTCDateTime()),
+    Column("cosigned_by", String(64)),
+    Column("cosigned_at", UTCDateTime()),
+)
+Index("uq_notes_session_subject", notes.c.session_id, notes.c.subject, unique=True)
+Index("ix_notes_author_status", notes.c.author_id, notes.c.status, notes.c.session_ends_at)
+Index("ix_notes_group_status", notes.c.group_id, notes.c.status)
+Index("ix_notes_participant", notes.c.participant_id, notes.c.session_id)
+Index("ix_notes_key", notes.c.key_id)
+
+note_addenda = Table(
+    "note_addenda", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("note_id", Uuid, ForeignKey("notes.id"), nullable=False),
+    Column("author_role", String(16), nullable=False),
+    Column("author_id", String(64), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+Index("ix_note_addenda_note", note_addenda.c.note_id, note_addenda.c.created_at)
+Index("ix_note_addenda_key", note_addenda.c.key_id)
+
+# A group's note settings: co-signature and the template (prompts, not clinical text).
+group_note_settings = Table(
+    "group_note_settings", metadata,
+    Column("group_id", Uuid, primary_key=True),
+    Column("requires_cosignature", Boolean, nullable=False),
+    Column("template", JSON, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
 
 mapper_registry = registry(metadata=metadata)
 _mapped = False
@@ -126,6 +184,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Session, sessions, properties={"stored_ends_at": sessions.c.ends_at})
     mapper_registry.map_imperatively(AttendanceRecord, attendance)
     mapper_registry.map_imperatively(Disclosure, disclosures)
+    mapper_registry.map_imperatively(NoteSettings, group_note_settings)
     event.listen(Session, "before_insert", _store_ends_at)
     event.listen(Session, "before_update", _store_ends_at)
     _mapped = True

@@ -45,6 +45,12 @@ class GroupRepository:
         self.db.execute(insert(group_facilitators), [
             {"group_id": group.id, "facilitator_id": fid} for fid in dict.fromkeys(group.facilitator_ids)])
 
+    def led_by(self, facilitator_id: str) -> list[uuid.UUID]:
+        """The groups this facilitator leads (first of roster's facilitator list)."""
+        query = select(Group).join(group_facilitators, group_facilitators.c.group_id == groups.c.id).where(
+            group_facilitators.c.facilitator_id == facilitator_id)
+        return [group.id for group in self.db.scalars(query) if group.facilitator_ids[:1] == [facilitator_id]]
+
     def facilitates_member(self, facilitator_id: str, participant_id: uuid.UUID) -> bool:
         """Whether the participant has ever been a member of one of this facilitator's groups."""
         return self.db.execute(FACILITATES_MEMBER, {"facilitator_id": facilitator_id,

@@ -43,6 +43,9 @@ class Disclosure:
         sessions_disclosed: int,
         notice: str,
         created_at: datetime,
+        contents: str = "attendance",
+        consent_given_on: date | None = None,
+        consent_expires_on: date | None = None,
     ) -> None:
         self.id = id
         self.participant_id = participant_id
@@ -55,6 +58,9 @@ class Disclosure:
         self.sessions_disclosed = sessions_disclosed
         self.notice = notice
         self.created_at = created_at
+        self.contents = contents  # 'attendance', or 'notes' (with the attendance of the same period)
+        self.consent_given_on = consent_given_on
+        self.consent_expires_on = consent_expires_on
 
     def __repr__(self) -> str:
         return f"<Disclosure {self.id} participant={self.participant_id}>"
@@ -65,6 +71,18 @@ def check_period(period_from: date, period_to: date) -> None:
         raise ValidationFailed("to", "must be on or after 'from'")
     if (period_to - period_from).days + 1 > MAX_PERIOD_DAYS:
         raise ValidationFailed("to", f"an export covers at most {MAX_PERIOD_DAYS} days")
+
+
+def check_consent(given_on: date | None, expires_on: date | None, today: date) -> None:
+    """The participant's written consent (42 CFR 2.31) must exist, be dated, and not have expired."""
+    if given_on is None:
+        raise ValidationFailed("consent.given_on", "the date of the participant's written consent is required")
+    if given_on > today:
+        raise ValidationFailed("consent.given_on", "cannot be in the future")
+    if expires_on is not None and expires_on < today:
+        raise ValidationFailed("consent.expires_on", "the consent has expired: a new one is needed")
+    if expires_on is not None and expires_on < given_on:
+        raise ValidationFailed("consent.expires_on", "must be on or after the date it was given")
 
 
 def record_disclosure(

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from shared.errors import Conflict, DomainError, NotFound, ValidationFailed
+from shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
-__all__ = ["Conflict", "DomainError", "Expired", "JoinRefused", "NotFound", "Revoked", "TooEarly",
+__all__ = ["Conflict", "DomainError", "Expired", "Forbidden", "JoinRefused", "NotFound", "Revoked", "TooEarly",
            "ValidationFailed"]
 
 

@@ -81,3 +81,44 @@ class AbsenceStreak(DomainEvent):
 
     def data(self) -> dict[str, Any]:
         return {**super().data(), "session_ids": list(self.session_ids)}
+
+
+# Events about notes carry ids and states only: a note's text never leaves the sessions database.
+@dataclass(frozen=True)
+class NoteDrafted(DomainEvent):
+    """A note was started; `session_ends_at` lets notifications plan the author's signature reminder."""
+
+    type: ClassVar[str] = "sessions.note.drafted"
+
+    note_id: str
+    session_id: str
+    group_id: str
+    author_role: str
+    author_id: str
+    status: str
+    session_ends_at: str
+
+
+@dataclass(frozen=True)
+class NoteSigned(DomainEvent):
+    """The author signed (status `signed` or `awaiting_cosignature`) or the lead co-signed (`cosigned`)."""
+
+    type: ClassVar[str] = "sessions.note.signed"
+
+    note_id: str
+    session_id: str
+    group_id: str
+    author_role: str
+    author_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NoteAddendumAdded(DomainEvent):
+    type: ClassVar[str] = "sessions.note.addendum_added"
+
+    note_id: str
+    session_id: str
+    group_id: str
+    addendum_id: str
+    author_id: str

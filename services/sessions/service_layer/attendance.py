@@ -111,7 +111,7 @@ def _zone(name: str | None) -> ZoneInfo:
         raise ValidationFailed("timezone", "must be an IANA time zone such as 'America/New_York'") from None
 
 
-def _summary(uow: SessionsUnitOfWork, participant_id: uuid.UUID, from_: date, to: date, tz: str | None,
+def period_summary(uow: SessionsUnitOfWork, participant_id: uuid.UUID, from_: date, to: date, tz: str | None,
              minimum_hours: float, now: datetime) -> Summary:
     """Sessions held so far in [from_, to] (local days) with the participant's records, by week."""
     check_period(from_, to)
@@ -128,7 +128,7 @@ def weekly_attendance(uow: SessionsUnitOfWork, principal: Principal, participant
                       to: date, tz: str | None, minimum_hours: float, now: datetime) -> Summary:
     with uow:
         ensure_sees_participant(uow, principal, participant_id)
-        return _summary(uow, participant_id, from_, to, tz, minimum_hours, now)
+        return period_summary(uow, participant_id, from_, to, tz, minimum_hours, now)
 
 
 def export_attendance(uow: SessionsUnitOfWork, principal: Principal, participant_id: uuid.UUID,
@@ -137,7 +137,7 @@ def export_attendance(uow: SessionsUnitOfWork, principal: Principal, participant
     with uow:
         ensure_sees_participant(uow, principal, participant_id)
         period = (data["from_"], data["to"])
-        summary = _summary(uow, participant_id, *period, data.get("timezone"), minimum_hours, now)
+        summary = period_summary(uow, participant_id, *period, data.get("timezone"), minimum_hours, now)
         disclosure = record_disclosure(participant_id, (principal.role, principal.sub[:64]), data["purpose"],
                                        data["recipient"], period, len(summary.sessions), now)
         uow.disclosures.add(disclosure)

@@ -8,5 +8,5 @@ console = Blueprint("console", __name__)
 console.record_once(install_filters)
 
 # Routes register on import.
-from services.web.console import (views_admin, views_dashboard, views_groups, views_participants,  # noqa: E402,F401
-                                  views_sessions)
+from services.web.console import (views_admin, views_dashboard, views_groups, views_notes,  # noqa: E402,F401
+                                  views_participants, views_sessions)

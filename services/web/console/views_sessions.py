@@ -11,6 +11,7 @@ from services.web.auth.guard import staff_required
 from services.web.console import console
 from services.web.console.forms import typed
 from services.web.console.views_groups import _refused
+from services.web.console.views_notes import notes_panel
 
 STATUSES = ("present", "late", "left_early", "absent", "excused")
 
@@ -27,10 +28,16 @@ def _sheet(session_id: str) -> tuple[dict, list[dict], dict]:
 @console.get("/sessions/<session_id>")
 @staff_required
 def session_page(session_id):
+    return render_session(session_id)
+
+
+def render_session(session_id: str, note_problem: dict | None = None):
+    """The sheet and, once the session has started, its notes beside it (one more call)."""
     session, rows, people = _sheet(session_id)
     group = g.api.get("roster", f"/v1/groups/{session['group_id']}")
     return render_template("console/session.html", session=session, rows=rows, people=people, group=group,
-                           errors={}, values={}, statuses=STATUSES)
+                           errors={}, values={}, statuses=STATUSES, notes=notes_panel(session, rows),
+                           note_problem=note_problem or {})
 
 
 @console.post("/sessions/<session_id>/attendance")
@@ -48,6 +55,7 @@ def save_attendance(session_id):
         session, rows, people = _sheet(session_id)
         return render_template("console/session.html", session=session, rows=rows, people=people, group=None,
                                errors=by_row, values=typed(request.form), statuses=STATUSES,
+                               notes={"open": False, "entries": []}, note_problem={},
                                form_errors=[m for k, ms in errors.items() if not k.split(".")[0].isdigit()
                                             for m in ms]), 422
     flash(f"Attendance saved for {len(entries)} {'person' if len(entries) == 1 else 'people'}.")

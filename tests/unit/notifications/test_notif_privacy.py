@@ -38,6 +38,7 @@ CONTEXTS: dict[str, dict] = {
     "reminder_in_person": {**MEMBER, "starts_at": STARTS, "location": "Room 204, 1450 Harbor Avenue"},
     "absence_alert": {**FACILITATOR, "participant_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
                       "missed_count": 2, "last_session_starts_at": STARTS},
+    "note_unsigned": {**FACILITATOR, "session_starts_at": STARTS},
 }
 
 

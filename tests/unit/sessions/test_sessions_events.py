@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from services.sessions.domain.attendance import take_attendance
 from services.sessions.domain.engagement import absence_streak
 from services.sessions.domain.model import schedule_session
+from services.sessions.domain.notes import Author, start_note
 from shared.events.catalogue import CATALOGUE
 
 START = datetime(2026, 3, 9, 22, tzinfo=timezone.utc)
@@ -22,7 +23,12 @@ def produced_events():
                             group_id=session.group_id, participant_id=participant)
     cancelled = schedule_session(uuid.uuid4(), START, 90, "in_person", "Room 4", "Relapse prevention",
                                  BEFORE)[0].cancel("Facilitator ill", BEFORE)
-    return [scheduled, rescheduled, cancelled, recorded, streak]
+    author = Author("facilitator", str(uuid.uuid4()))
+    note, drafted = start_note(session.id, session.group_id, "individual", participant, author, {participant}, {},
+                               session.ends_at, AFTER)
+    signed = note.sign(author, 1, author.id, False, AFTER)
+    _, addendum = note.add_addendum(author, "later", AFTER)
+    return [scheduled, rescheduled, cancelled, recorded, streak, drafted, signed, addendum]
 
 
 def test_every_event_matches_its_catalogue_schema_and_version():

@@ -51,7 +51,7 @@ def disclosure_view(disclosure: Disclosure) -> dict:
         "requested_by": {"role": disclosure.requested_by_role, "sub": disclosure.requested_by_sub},
         "purpose": disclosure.purpose, "recipient": disclosure.recipient, "from_": disclosure.period_from,
         "to": disclosure.period_to, "sessions_disclosed": disclosure.sessions_disclosed,
-        "created_at": disclosure.created_at,
+        "created_at": disclosure.created_at, "contents": disclosure.contents,
     }
 
 

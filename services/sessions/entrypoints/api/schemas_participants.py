@@ -69,6 +69,7 @@ class DisclosureOut(Schema):
     to = fields.Date()
     sessions_disclosed = fields.Integer()
     created_at = fields.DateTime()
+    contents = fields.String(metadata={"description": "'attendance', or 'notes' (with the attendance)."})
 
 
 class ExportedSession(Schema):
