@@ -94,7 +94,7 @@ def test_a_facilitator_writes_signs_and_locks_the_notes_of_a_ten_member_session(
     page.get_by_label("What was done (Group note)").fill("Check-in, skills practice, planning.")
     page.get_by_role("button", name="Sign Group note", exact=True).click()
     page.wait_for_url(f"**/sessions/{session['id']}*")
-    for participant_id, name in names.items():
+    for name in names.values():
         page.get_by_label(f"Participation ({name})").fill("Took part throughout.")
         page.get_by_label(f"Plan ({name})").fill("Practice the skill daily.")
         page.get_by_role("button", name=f"Sign {name}", exact=True).click()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from services.notifications.bootstrap import BINDINGS
 from shared.worker import GracefulStop
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 from tests.integration.sessions.notes_world import SECRET, NotesWorld
 from tests.support.workers import running_consumer, running_relay, wait_for
 
