@@ -4,15 +4,25 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SERVICES := roster sessions notifications
 
-.PHONY: install run migrate test test-unit test-reliability bench check-broker compose-config clean
+.PHONY: install lock run migrate test test-unit test-reliability test-compose bench check-broker compose-config clean
 
-$(STAMP): pyproject.toml
+LOCK := requirements/dev.txt
+
+# Exactly the versions (and files: hashes) in the lock; then the project itself, without dependencies.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After a change to pyproject.toml's dependencies, or to take new releases: writes requirements/*.txt
+# (dev and one per service) again, the newest versions the ranges allow, with hashes (seconds).
+lock:
+	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install -q "uv>=0.5"
+	$(PY) requirements/lock.py write
 
 migrate: install
 	@for s in $(SERVICES); do $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
@@ -25,10 +35,18 @@ run: check-broker migrate
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
 
 test: install
-	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability and not compose"
 
 test-reliability: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m reliability tests/reliability
+
+# The stack of docker-compose.yml on a private Docker engine (tests/compose/README.md); installs
+# Debian's docker.io and debootstrap when missing. About 5 minutes from a fresh machine.
+test-compose: install
+	@test -x /usr/sbin/dockerd && command -v debootstrap >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io debootstrap >/dev/null; }
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m compose tests/compose; status=$$?; \
+	  cat var/test-compose/report.txt 2>/dev/null; exit $$status
 
 bench: install
 	$(PY) -m bench
