@@ -40,12 +40,12 @@ test: install
 test-reliability: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m reliability tests/reliability
 
-# The stack of docker-compose.yml on a private Docker engine (tests/compose/README.md); installs
+# The stack of docker-compose.yml on a private Docker engine (tests/containers/README.md); installs
 # Debian's docker.io and debootstrap when missing. About 5 minutes from a fresh machine.
 test-compose: install
 	@test -x /usr/sbin/dockerd && command -v debootstrap >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io debootstrap >/dev/null; }
-	$(VENV)/bin/pytest -q -p no:cacheprovider -m compose tests/compose; status=$$?; \
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m compose tests/containers; status=$$?; \
 	  cat var/test-compose/report.txt 2>/dev/null; exit $$status
 
 bench: install

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.compose import images
-from tests.compose.engine import PrivateDocker
-from tests.compose.stack import ComposeStack
+from tests.containers import images
+from tests.containers.engine import PrivateDocker
+from tests.containers.stack import ComposeStack
 
 REPORT = Path(__file__).resolve().parents[2] / "var" / "test-compose" / "report.txt"
 

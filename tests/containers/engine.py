@@ -91,6 +91,13 @@ class PrivateDocker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-        # Overlay mounts and netns files under the data root are gone once dockerd has stopped; if one
-        # is left, leave the folder rather than fail on it.
+        # dockerd leaves its default network namespace mounted under the exec root: unmount what is
+        # left under our folder (deepest first), then remove it.
+        for mount_point in sorted(self.mounts(), key=len, reverse=True):
+            subprocess.run(["umount", "--lazy", mount_point], capture_output=True)
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def mounts(self) -> list[str]:
+        with open("/proc/self/mountinfo") as table:
+            points = [line.split()[4] for line in table]
+        return [point for point in points if point == str(self.root) or point.startswith(f"{self.root}/")]

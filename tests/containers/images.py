@@ -6,7 +6,7 @@
   into it (under /var/tmp, so a fresh machine always builds it from scratch);
 - the project's images, with the project's own Dockerfile and build arguments from docker-compose.yml
   plus PYTHON_IMAGE (every service that has `build:`, so new services are built too);
-- stand-ins for the infrastructure images, from Debian packages (tests/compose/standins/<name>).
+- stand-ins for the infrastructure images, from Debian packages (tests/containers/standins/<name>).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.compose.engine import PrivateDocker
+from tests.containers.engine import PrivateDocker
 
 REPO = Path(__file__).resolve().parents[2]
 STANDINS = Path(__file__).resolve().parent / "standins"

@@ -11,7 +11,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests.compose.engine import PrivateDocker
+from tests.containers.engine import PrivateDocker
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
