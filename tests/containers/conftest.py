@@ -8,6 +8,7 @@ image sizes, the story's figures) is written to var/test-compose/report.txt.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,10 @@ def stack(engine, report, tmp_path_factory):
     log = images.BuildLog()
     services = stack.config()["services"]
     base = images.base_image(engine, log)
-    built = images.project_images(engine, services, base, log)
-    standins = images.standin_images(engine, services, base, log)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the project's images beside the stand-ins
+        building = pool.submit(images.project_images, engine, services, base, log)
+        standins = images.standin_images(engine, services, base, log)
+        built = building.result()
     stack.rename_images(standins)
     for what, seconds in log.seconds.items():
         report.add(f"build: {what}: {seconds} s")
@@ -65,10 +68,27 @@ def stack(engine, report, tmp_path_factory):
         report.add(f"image size: {image}: {images.size_mb(engine, image)} MB")
     started = time.monotonic()
     try:
-        stack.compose("up", "--wait", "--wait-timeout", "300", "--no-build", "--pull", "never", "--detach",
-                      timeout=420)
+        try:
+            stack.compose("up", "--wait", "--wait-timeout", "300", "--no-build", "--pull", "never", "--detach",
+                          timeout=420)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}\n{unhealthy_containers(stack)}") from None
         report.add(f"docker compose up --wait: healthy in {time.monotonic() - started:.1f} s")
         yield stack
     finally:
         if stack.containers():
             stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False)
+
+
+def unhealthy_containers(stack: ComposeStack) -> str:
+    """Why `up --wait` gave up: each container not healthy, its last health checks and log lines."""
+    lines = []
+    for container in stack.containers():
+        state = stack.inspect(container)
+        health = state["State"].get("Health") or {}
+        if health.get("Status", "healthy") != "healthy" or state["State"]["Status"] not in ("running", "exited"):
+            service = state["Config"]["Labels"].get("com.docker.compose.service", container)
+            checks = [(c["ExitCode"], c["Output"].strip()[:200]) for c in health.get("Log", [])[-3:]]
+            lines.append(f"--- {service}: {state['State']['Status']} {health.get('Status')} checks {checks}")
+            lines.append(stack.compose("logs", "--no-color", "--tail", "20", service, check=False).stdout)
+    return "\n".join(lines)
