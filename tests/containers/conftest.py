@@ -75,8 +75,8 @@ def stack(engine, report, tmp_path_factory):
             raise RuntimeError(f"{error}\n{unhealthy_containers(stack)}") from None
         report.add(f"docker compose up --wait: healthy in {time.monotonic() - started:.1f} s")
         yield stack
-    finally:
-        if stack.containers():
+    finally:  # the last test takes the stack down and stops the engine; after a failure, do it here
+        if engine.running() and stack.containers():
             stack.compose("down", "--volumes", "--remove-orphans", "--timeout", "30", check=False)
 
 
