@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 # "${NAME_PORT:-8001}:8001": a published port the file lets its operator choose.
 PUBLISHED_PORT_VARIABLE = re.compile(r"\$\{(\w+_PORT):-\d+\}:\d+")
+REQUIRED_VARIABLE = re.compile(r"\$\{(\w+):\?")
 
 
 def compose_binary() -> str:
@@ -36,11 +37,11 @@ class ComposeStack:
         self.workdir = workdir
         self.project = f"iop-test-{secrets.token_hex(4)}"
         self.override = workdir / "images.override.yml"
-        ports = {name: free_port() for name in PUBLISHED_PORT_VARIABLE.findall(COMPOSE_FILE.read_text())}
+        text = COMPOSE_FILE.read_text()
+        ports = {name: free_port() for name in PUBLISHED_PORT_VARIABLE.findall(text)}
         self.variables = {
-            "JWT_SECRET": secrets.token_urlsafe(48),
-            "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
-            "RABBITMQ_PASSWORD": secrets.token_urlsafe(24),
+            # Every variable the file refuses to start without (${NAME:?...}): the secrets, a random value each.
+            **{name: secrets.token_urlsafe(36) for name in REQUIRED_VARIABLE.findall(text)},
             "PUBLISH_ADDRESS": "127.0.0.1",
             **{name: str(port) for name, port in ports.items()},
         }
