@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SERVICES := roster sessions notifications
 
-.PHONY: install lock run migrate test test-unit test-reliability test-compose bench check-broker compose-config clean
+.PHONY: install lock browser run migrate test test-unit test-reliability test-compose bench check-broker compose-config clean
 
 LOCK := requirements/dev.txt
 
@@ -24,6 +24,10 @@ lock:
 	test -x $(VENV)/bin/uv || $(PY) -m pip install -q "uv>=0.5"
 	$(PY) requirements/lock.py write
 
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 migrate: install
 	@for s in $(SERVICES); do $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
 
@@ -34,7 +38,7 @@ run: check-broker migrate
 	mkdir -p var/mail
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
 
-test: install
+test: install browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability and not compose"
 
 test-reliability: install
@@ -50,12 +54,14 @@ test-compose: install
 
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.web_pages
 
 test-unit: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit
 
 compose-config: install
-	JWT_SECRET=ci-only-secret-0123456789abcdef0123 POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
+	JWT_SECRET=ci-only-secret-0123456789abcdef0123 WEB_SECRET_KEY=ci-only-web-key-0123456789abcdef0123 \
+	  POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
 	  "$$($(PY) -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" \
 	  -f docker-compose.yml --env-file /dev/null config -q && echo "docker-compose.yml is valid"
 
