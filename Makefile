@@ -7,15 +7,25 @@ SERVICES := roster sessions notifications
 # stacks on the same broker live in other vhosts and never reach this run's consumers.
 RUN_AMQP_URL := $(or $(AMQP_URL),amqp://guest:guest@127.0.0.1:5672/iop-dev)
 
-.PHONY: install browser run migrate lint test test-unit test-reliability bench check-broker compose-config clean
+.PHONY: install lock browser run migrate lint test test-unit test-reliability test-compose bench check-broker compose-config clean
 
-$(STAMP): pyproject.toml
+LOCK := requirements/dev.txt
+
+# Exactly the versions (and files: hashes) in the lock; then the project itself, without dependencies.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After a change to pyproject.toml's dependencies, or to take new releases: writes requirements/*.txt
+# (dev and one per service) again, the newest versions the ranges allow, with hashes (seconds).
+lock:
+	test -x $(PY) || python3 -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install -q "uv>=0.5"
+	$(PY) requirements/lock.py write
 
 # The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
 browser:
@@ -38,10 +48,18 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 test: lint browser
-	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability"
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability and not compose"
 
 test-reliability: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m reliability tests/reliability
+
+# The stack of docker-compose.yml on a private Docker engine (tests/containers/README.md); installs
+# Debian's docker.io and debootstrap when missing. 12 minutes from scratch (19-23 on a very busy machine).
+test-compose: install
+	@test -x /usr/sbin/dockerd && command -v debootstrap >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io debootstrap >/dev/null; }
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m compose tests/containers; status=$$?; \
+	  cat var/test-compose/report.txt 2>/dev/null; exit $$status
 
 bench: install
 	$(PY) -m bench
