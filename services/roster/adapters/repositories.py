@@ -1,7 +1,7 @@
 """Roster repositories: loading and saving aggregates, and the scoped list queries of the API."""
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, union
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from services.roster.adapters.orm import enrollments, group_facilitators, groups, participants
@@ -56,6 +56,11 @@ class ParticipantRepository:
         if visible_to_facilitator is not None:
             query = query.where(self._in_caseload(visible_to_facilitator))
         return paginate(self.session, query, Participant.created_at, Participant.id, limit, cursor)
+
+    def with_email(self, email: str) -> list[Participant]:
+        """Every participant registered with this address (any case): one person may have two records."""
+        query = select(Participant).where(func.lower(participants.c.email) == email.strip().lower())
+        return list(self.session.scalars(query))
 
     def visible_to_facilitator(self, facilitator_id: str, participant_id: str) -> bool:
         return self.get_visible_to_facilitator(facilitator_id, participant_id) is not None
