@@ -154,3 +154,25 @@ def test_join_links_are_listed_for_staff_with_their_window(clinic):
     assert (link["participant_id"], link["url"]) == (enrollment["participant_id"], url)
     assert datetime.fromisoformat(link["valid_from"]) == starts - minutes(15)
     assert datetime.fromisoformat(link["valid_until"]) == datetime.fromisoformat(session["ends_at"])
+
+
+def test_a_member_enrolled_while_the_session_is_under_way_joins_it_as_a_walk_in(clinic):
+    gid = clinic.group(modality="virtual")["group_id"]
+    session = clinic.schedule(gid, now() - minutes(30))
+    newcomer = clinic.enroll(gid, now() - minutes(5))["participant_id"]
+    mine = clinic.http.get(f"/v1/participants/{newcomer}/sessions", headers=as_participant(newcomer))
+    [listed] = [s for s in mine.json["items"] if s["id"] == session["id"]]
+    assert listed["join_url"]
+
+    assert follow(clinic, listed["join_url"]).status_code == 302
+
+    row = clinic.sheet(session["id"])[newcomer]
+    assert (row["status"], row["walk_in"], row["recorded_by"]) == ("late", True, "join_link")
+    [event] = clinic.events("sessions.attendance.recorded")
+    assert event["data"]["walk_in"] is True
+
+
+def test_a_member_expected_at_the_start_is_not_a_walk_in(clinic):
+    session, enrollment, url = virtual_session(clinic, -minutes(5))
+    assert follow(clinic, url).status_code == 302
+    assert clinic.sheet(session["id"])[enrollment["participant_id"]]["walk_in"] is False

@@ -14,6 +14,7 @@ BEFORE, AFTER = START - timedelta(days=1), START + timedelta(hours=4)
 def produced_events():
     session, scheduled = schedule_session(uuid.uuid4(), START, 180, "hybrid", "Room 4", None, BEFORE)
     rescheduled = session.reschedule(START + timedelta(hours=1), BEFORE)
+    relocated = session.change_modality("in_person", "Room 5", None, BEFORE)
     participant = uuid.uuid4()
     _, recorded = take_attendance(session, participant, "absent", None, expected=[participant], now=AFTER,
                                   recorded_by=str(uuid.uuid4()))
@@ -22,7 +23,7 @@ def produced_events():
                             group_id=session.group_id, participant_id=participant)
     cancelled = schedule_session(uuid.uuid4(), START, 90, "in_person", "Room 4", "Relapse prevention",
                                  BEFORE)[0].cancel("Facilitator ill", BEFORE)
-    return [scheduled, rescheduled, cancelled, recorded, streak]
+    return [scheduled, rescheduled, relocated, cancelled, recorded, streak]
 
 
 def test_every_event_matches_its_catalogue_schema_and_version():
