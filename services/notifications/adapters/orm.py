@@ -30,6 +30,8 @@ recipients = Table(
     Column("quiet_start", Time),
     Column("quiet_end", Time),
     Column("status", String(16), nullable=False),
+    # Roster's generation of the participant's page links: messages carry a link of this one.
+    Column("page_link_generation", Integer, nullable=False, server_default=text("1")),
     Column("version_at", UTCDateTime(), nullable=False),
 )
 
