@@ -107,6 +107,7 @@ notifications = Table(
     Column("last_error", String(300)),
     Column("title", String(200)),
     Column("body", Text),
+    Column("read_at", UTCDateTime()),  # in-app: when its recipient saw it on their page
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     # The correlation id of the request that caused it, so the send is logged under that id too.
