@@ -65,8 +65,8 @@ def save_preferences(token: str):
             errors = {_form_field(name): messages for name, messages in refused.fields.items()} or \
                 {"_form": [refused.message]}
     if errors:
-        return render_template("participant/preferences.html", access=access, errors=errors,
-                               **preferences_context(access.profile, values)), 422
+        context = preferences_context(access.profile, values) | {"errors": errors}
+        return render_template("participant/preferences.html", access=access, **context), 422
     flash("Your settings are saved.", "ok")
     return redirect(url_for("participant.personal_page", token=token, _anchor="settings"), code=303)
 
