@@ -77,7 +77,9 @@ def platform(databases, browser_amqp_url, tmp_path_factory):
         web, _ = start_web(workdir, issuer, stack.urls, name="web-participant", port=web_port,
                            RATE_LIMIT_PAGE_LINK_REQUESTS_PER_MINUTE="30")
         extra.append(web)
-        yield ParticipantPlatform(stack, web_url, room_url, tmp_path_factory.mktemp("participant-screenshots"))
+        shots = tmp_path_factory.mktemp("participant-screenshots")
+        yield ParticipantPlatform(stack, web_url, room_url, shots)
+        print(f"participant pages: screenshots in {shots}: {sorted(p.name for p in shots.iterdir())}")
     finally:
         for process in extra:
             process.stop()
