@@ -50,7 +50,7 @@ class EventHandlers:
             "id": data["facilitator_id"], "kind": "facilitator", "name": data["name"], "email": data["email"],
             "phone": None, "timezone": None, "channels": [str(c) for c in FACILITATOR_CHANNELS],
             "sms_consent": False, "quiet_start": None, "quiet_end": None, "status": "active",
-            "version_at": _occurred(event)})
+            "page_link_generation": 1, "version_at": _occurred(event)})
 
     def participant_changed(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
         data = event.typed_data()
