@@ -95,7 +95,8 @@ def _install_request_hooks(app: Flask, settings: WebSettings) -> None:
 def _install_error_pages(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_refused(exc: ApiError):
-        if exc.status in (401, 403, 404):
+        if exc.status in (401, 403, 404) or (exc.status == 422 and request.method == "GET"):
+            # A page outside the caller's scope, or an address with a malformed id: the same clear page.
             return render_template("errors/not_found.html"), 404
         return render_template("errors/problem.html", message=exc.message, status=exc.status), exc.status
 

@@ -2,6 +2,11 @@
 groups: the APIs enforce it, and a page outside scope shows the API's 404 as a clear page."""
 from flask import Blueprint
 
-console = Blueprint("console", __name__)
+from services.web.console.presenting import install_filters
 
-from services.web.console import views_dashboard  # noqa: E402,F401  (routes register on import)
+console = Blueprint("console", __name__)
+console.record_once(install_filters)
+
+# Routes register on import.
+from services.web.console import (views_admin, views_dashboard, views_groups, views_participants,  # noqa: E402,F401
+                                  views_sessions)
