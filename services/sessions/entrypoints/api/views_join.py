@@ -65,7 +65,9 @@ PREJOIN_SCRIPT = (Path(__file__).parent / "assets" / "prejoin.js").read_bytes()
 
 
 @blp.route("/join/prejoin.js")
-@blp.doc(security=[])
+@blp.doc(security=[], responses={"200": {
+    "description": "The pre-join page's countdown script",
+    "content": {"text/javascript": {"schema": {"type": "string"}}}}})
 @public
 def prejoin_script():
     """The pre-join page's countdown (static)."""
