@@ -5,6 +5,7 @@ counts its calls (`g.api_calls`): a page makes at most four.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -75,11 +76,17 @@ class Api:
                 "notifications": settings.notifications_url}[service]
         g.api_calls = g.get("api_calls", 0) + 1
         headers = {"Authorization": f"Bearer {self._token()}", "X-Correlation-ID": current_correlation_id() or ""}
-        try:
-            response = _http.request(method, base + path, params=params, json=json, headers=headers,
-                                     timeout=settings.api_timeout_seconds)
-        except requests.RequestException as exc:
-            raise ApiUnavailable(service) from exc
+        # A read that meets a briefly unavailable API (503: its database pool was busy) is tried again
+        # twice, shortly; a write never is (it may have happened).
+        for pause in ((0.2, 0.6) if method == "GET" else ()) + (None,):
+            try:
+                response = _http.request(method, base + path, params=params, json=json, headers=headers,
+                                         timeout=settings.api_timeout_seconds)
+            except requests.RequestException as exc:
+                raise ApiUnavailable(service) from exc
+            if response.status_code != 503 or pause is None:
+                break
+            time.sleep(pause)
         if response.status_code >= 500:
             raise ApiUnavailable(service)
         if response.status_code >= 400:

@@ -42,7 +42,9 @@ def create_app(settings: WebSettings | None = None) -> Flask:
         IOP_WEB=settings, SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="iop_staff", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.cookie_secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes),
+        # The cookie outlives the idle limit so an idle session is told apart from none (the page then
+        # says why sign-in is asked again); the idle limit itself is checked on every request (guard).
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes) + timedelta(hours=12),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session, which the idle timeout ends
         WTF_CSRF_SSL_STRICT=settings.cookie_secure,
         MAX_CONTENT_LENGTH=256 * 1024,
@@ -54,6 +56,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     _install_error_pages(app)
     app.register_blueprint(auth)
     app.register_blueprint(console)
+    # The participants' pages (services/web/participant/) register their blueprint here.
     init_participant_pages(app)
     _install_health(app, settings)
     return app

@@ -187,9 +187,12 @@ def test_an_admin_registers_a_facilitator_and_replays_a_dead_letter(page, web_pl
             "enrollment_id": str(uuid.uuid4()), "group_id": group_id, "participant_id": participant["id"],
             "from_waitlist": False, "active_from": datetime.now(timezone.utc).isoformat()})
         admin_token = platform.admin["Authorization"]
-        wait_for(lambda: any(d["event_id"] == poison.id for d in requests.get(
-            platform.stack.urls["notifications"] + "/v1/dead-letters", headers={"Authorization": admin_token},
-            timeout=10).json()["items"]), timeout=60, message="the activation parked as a dead letter")
+
+        def parked():
+            listed = requests.get(platform.stack.urls["notifications"] + "/v1/dead-letters",
+                                  headers={"Authorization": admin_token}, timeout=10)
+            return listed.status_code == 200 and any(d["event_id"] == poison.id for d in listed.json()["items"])
+        wait_for(parked, timeout=60, interval=0.5, message="the activation parked as a dead letter")
         publish("roster.group.created", {  # the fix: the missing event arrives
             "group_id": group_id, "name": "Evening", "kind": "process", "capacity": 10, "modality": "virtual",
             "location": None, "enrollment_policy": "open", "facilitator_ids": [lead["id"]],

@@ -60,7 +60,7 @@ def start_web(workdir: Path, issuer: str, api_urls: dict[str, str], name: str = 
               **extra: str) -> tuple[Process, str]:
     port = port or free_port()
     process = Process(name, [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
-                             "services.web.wsgi:app"], web_env(issuer, api_urls, port, **extra), workdir)
+                             "services.web.entrypoints.wsgi:app"], web_env(issuer, api_urls, port, **extra), workdir)
     url = f"http://localhost:{port}"
     wait_until_answers(f"{url}/readyz", process)
     return process, url

@@ -7,14 +7,17 @@ few seconds of clock skew).
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from authlib.integrations.flask_client import OAuth
+from flask import current_app
 
 CLOCK_SKEW_SECONDS = 5
-oauth = OAuth()
 
 
 def init_oidc(app, settings) -> None:
-    oauth.init_app(app)
+    # One client registry per app (Authlib caches a registered client by name in its registry).
+    oauth = app.extensions["iop_oidc"] = OAuth(app)
     oauth.register(
         "staff",
         client_id=settings.oidc_client_id,
@@ -26,7 +29,7 @@ def init_oidc(app, settings) -> None:
 
 
 def provider():
-    return oauth.staff
+    return current_app.extensions["iop_oidc"].staff
 
 
 def end_session_url(id_token: str | None, post_logout_redirect_uri: str) -> str | None:
@@ -37,7 +40,6 @@ def end_session_url(id_token: str | None, post_logout_redirect_uri: str) -> str 
         return None
     if not endpoint:
         return None
-    from urllib.parse import urlencode
     query = {"post_logout_redirect_uri": post_logout_redirect_uri, "client_id": provider().client_id}
     if id_token:
         query["id_token_hint"] = id_token

@@ -1,4 +1,4 @@
-"""gunicorn entrypoint: `gunicorn services.web.wsgi:app`."""
+"""gunicorn entrypoint: `gunicorn services.web.entrypoints.wsgi:app`."""
 from services.web.app import create_app, main_logging
 from services.web.config import WebSettings
 
