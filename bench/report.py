@@ -103,6 +103,14 @@ def budget_rows(results: dict) -> list[dict]:
             rows.append(_row(f"{label}: p99 < 50 ms at a steady 200 req/s",
                              f"p99 {s['p99_ms']} ms (p50 {s['p50_ms']} ms, {s['requests']} requests, "
                              f"errors {s['errors']})", f"p99 at 64 connections: {r['p99_ms']} ms", ok))
+    pages = m.get("pages")
+    if pages:
+        page = pages["participant page"]
+        s = page["steady_100"]
+        ok = s["p99_ms"] is not None and s["p99_ms"] < 150 and s["errors"] == 0 and page["api_calls"] <= 4
+        rows.append(_row("participant's page (web /p/<token>): p99 < 150 ms at 100 req/s, at most 4 API calls",
+                         f"p99 {s['p99_ms']} ms (p50 {s['p50_ms']} ms, {s['requests']} requests, errors {s['errors']})",
+                         f"{page['api_calls']} API calls per page", ok))
     relay = m.get("relay")
     if relay:
         rows.append(_row("outbox relay: >= 5,000 events/s, outbox row to confirmed on the broker",

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     profile = Profile(args.quick, args)
-    phases = set(filter(None, args.only.split(","))) or {"reads", "enroll", "burst", "join", "lists", "relay"}
+    phases = set(filter(None, args.only.split(","))) or {"reads", "pages", "enroll", "burst", "join", "lists", "relay"}
 
     started = time.monotonic()
     run_id = new_run_id()
@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         results["settings"]["amqp_vhost"] = broker.vhost or "/"
         platform, ctx = start_platform(profile, args, run_id, databases, broker, work, results, queues)
         m = results["measurements"]
-        for phase, func in (("reads", measure_reads), ("enroll", measure_enrollments), ("burst", measure_burst),
-                            ("join", measure_join)):
+        for phase, func in (("reads", measure_reads), ("pages", measure_pages), ("enroll", measure_enrollments),
+                            ("burst", measure_burst), ("join", measure_join)):
             if phase in phases:
                 settle(platform)
                 try:
@@ -449,6 +449,32 @@ def measure_reads(profile: Profile, platform: Platform, ctx: Context, work: Path
     for process in [p for p in platform.processes if p.name == "floor-api"]:
         platform.stop(process)
     return out
+
+
+def measure_pages(profile: Profile, platform: Platform, ctx: Context, work: Path) -> dict:
+    """The participant's personal page (web, /p/<token>: a page link check, then three or four API
+    calls as that participant) at a steady 100 requests/s; SPEC 6: p99 under 150 ms."""
+    from shared.page_links import PageLinkSigner
+    port = free_port()
+    web = platform.api("web", "services.web.wsgi:app", port, PROMETHEUS_MULTIPROC_DIR=ctx.prom("web"),
+                       APP_ENV="test", WEB_SECRET_KEY=secrets.token_urlsafe(36), PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+                       ROSTER_API_URL=ctx.api["roster"], SESSIONS_API_URL=ctx.api["sessions"],
+                       NOTIFICATIONS_API_URL=ctx.api["notifications"], SESSION_COOKIE_SECURE="false")
+    signer = PageLinkSigner(ctx.secret, web)
+    people = ctx.data.participants[:2000]
+    reqs = [Req("GET", "/p/" + signer.token(pid, 1)) for pid in people]
+    sample = requests.get(web + reqs[0].path, timeout=10)
+    if sample.status_code != 200 or "Your page" not in sample.text:
+        raise RuntimeError(f"the personal page answered {sample.status_code}")
+    calls = int(sample.headers.get("X-API-Calls", "0"))
+    rate = 100
+    log(f"paced {rate} req/s for {profile.paced_seconds}s: the participant's personal page ({calls} API calls)")
+    steady = paced(web, reqs, rate=rate, count=int(rate * profile.paced_seconds))
+    steady.pop("_sent")
+    log(f"  p50 {steady['p50_ms']} ms, p99 {steady['p99_ms']} ms, errors {steady['errors']}")
+    for process in [p for p in platform.processes if p.name == "web"]:
+        platform.stop(process)
+    return {"participant page": {"steady_100": steady, "api_calls": calls}}
 
 
 def interleaved(floor: str, floor_reqs: list[Req], base: str, reqs: list[Req], profile: Profile, work: Path) -> dict:

@@ -27,6 +27,7 @@ from shared.config import ConfigError, Settings
 
 JOIN_PER_MINUTE = 30
 AUTH_FAILURES_PER_MINUTE = 20
+PAGE_LINK_REQUESTS_PER_MINUTE = 5
 
 
 class RateLimiter:
@@ -95,6 +96,20 @@ class AbuseLimits:
         return cls(join=RateLimiter(_per_minute(settings, "RATE_LIMIT_JOIN_PER_MINUTE", JOIN_PER_MINUTE)),
                    auth_failures=RateLimiter(_per_minute(settings, "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE",
                                                          AUTH_FAILURES_PER_MINUTE)))
+
+
+@dataclass(frozen=True)
+class PageLinkRequestLimits:
+    """The fresh-link page: per caller address, and per email address asked about (so nobody's
+    inbox can be flooded from many addresses). RATE_LIMIT_PAGE_LINK_REQUESTS_PER_MINUTE (default 5)."""
+
+    by_caller: RateLimiter
+    by_email: RateLimiter
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PageLinkRequestLimits":
+        per_minute = _per_minute(settings, "RATE_LIMIT_PAGE_LINK_REQUESTS_PER_MINUTE", PAGE_LINK_REQUESTS_PER_MINUTE)
+        return cls(by_caller=RateLimiter(per_minute), by_email=RateLimiter(max(1, per_minute // 2) if per_minute else 0))
 
 
 def _per_minute(settings: Settings, name: str, default: int) -> int:

@@ -68,5 +68,5 @@ def build_scheduler(context: ServiceContext, stop: GracefulStop | None = None,
     sms_factory = (partial(SmsWebhookSender, settings.sms_webhook_url, settings.sms_timeout)
                    if settings.sms_webhook_url else None)
     return Scheduler(context.session_factory, settings, Courier(email, sms_factory, lanes=settings.send_lanes),
-                     JoinLinks(settings.sessions_public_url, settings.join_secret),
+                     JoinLinks(settings.sessions_public_url, settings.join_secret, settings.web_public_url),
                      stop=stop, heartbeat=heartbeat, **kwargs)

@@ -5,7 +5,9 @@
     SMS_WEBHOOK_URL (unset: SMS is suppressed with reason no_sms_provider), SMS_TIMEOUT (5)
     SESSIONS_PUBLIC_URL (http://localhost:8002): the base of personal join links, i.e. the sessions
         service's PUBLIC_BASE_URL
-    JOIN_LINK_SECRET (JWT_SECRET): must equal the sessions service's, which checks the links
+    WEB_PUBLIC_URL (http://localhost:8000): the base of personal page links (the web app)
+    JOIN_LINK_SECRET (JWT_SECRET): must equal the sessions service's and the web app's, which check
+        the links
     REMINDER_OFFSETS (24h,1h)
     NOTE_REMINDER_AFTER (24h): a session note still unsigned this long after its session ended sends its
         author one reminder (same units as REMINDER_OFFSETS)
@@ -24,6 +26,7 @@ from email.utils import parseaddr
 from services.notifications.domain.reminders import parse_offsets
 from shared.config import ConfigError, Settings
 from shared.join_links import join_link_secret
+from shared.page_links import web_public_url
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class NotificationSettings:
     sms_webhook_url: str | None
     sms_timeout: float
     sessions_public_url: str
+    web_public_url: str
     join_secret: str
     reminder_offsets: list[timedelta]
     note_reminder_after: timedelta
@@ -62,6 +66,7 @@ class NotificationSettings:
                 sms_webhook_url=get("SMS_WEBHOOK_URL", "") or None,
                 sms_timeout=float(get("SMS_TIMEOUT", "5")),
                 sessions_public_url=get("SESSIONS_PUBLIC_URL", "http://localhost:8002").rstrip("/"),
+                web_public_url=web_public_url(settings),
                 join_secret=join_link_secret(settings),
                 reminder_offsets=parse_offsets(get("REMINDER_OFFSETS", "24h,1h")),
                 note_reminder_after=parse_offsets(get("NOTE_REMINDER_AFTER", "24h"))[0],

@@ -19,6 +19,7 @@ from services.web.auth.oidc import init_oidc
 from services.web.auth.views import auth
 from services.web.config import WebSettings
 from services.web.console import console
+from services.web.participant import init_participant_pages
 from shared.logging import configure_logging, current_correlation_id, new_correlation_id, reset_correlation_id, \
     set_correlation_id
 from shared.metrics import REQUEST_LATENCY, render_metrics
@@ -56,6 +57,7 @@ def create_app(settings: WebSettings | None = None) -> Flask:
     app.register_blueprint(auth)
     app.register_blueprint(console)
     # The participants' pages (services/web/participant/) register their blueprint here.
+    init_participant_pages(app)
     _install_health(app, settings)
     return app
 

@@ -40,6 +40,13 @@ class ParticipantChanged(_Strict):
     sms_consent = fields.Boolean(required=True)
     quiet_hours = fields.Nested(QuietHours, allow_none=True, load_default=None)
     status = fields.String(required=True)
+    # Personal page links older than this generation are revoked (shared.page_links).
+    page_link_generation = fields.Integer(load_default=1, validate=validate.Range(min=1))
+
+
+class PageLinkRequested(_Strict):
+    """Someone asked for a fresh page link for an address that is a participant's (ids only)."""
+    participant_id = Id(required=True)
 
 
 class Schedule(_Strict):
@@ -116,6 +123,19 @@ class SessionRescheduled(_Strict):
     video_room_url = fields.String(allow_none=True, load_default=None)
 
 
+class SessionRelocated(_Strict):
+    """The session keeps its time but changes modality or place (a snow day turns it virtual)."""
+    session_id = Id(required=True)
+    group_id = Id(required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    previous_modality = fields.String(required=True, validate=validate.OneOf(MODALITIES))
+    modality = fields.String(required=True, validate=validate.OneOf(MODALITIES))
+    previous_location = fields.String(allow_none=True, load_default=None)
+    location = fields.String(allow_none=True, load_default=None)
+    video_room_url = fields.String(allow_none=True, load_default=None)
+
+
 class SessionCancelled(_Strict):
     session_id = Id(required=True)
     group_id = Id(required=True)
@@ -180,6 +200,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "roster.facilitator.registered": CatalogueEntry(1, FacilitatorRegistered()),
     "roster.participant.registered": CatalogueEntry(1, ParticipantChanged()),
     "roster.participant.updated": CatalogueEntry(1, ParticipantChanged()),
+    "roster.participant.page_link_requested": CatalogueEntry(1, PageLinkRequested()),
     "roster.group.created": CatalogueEntry(1, GroupChanged()),
     "roster.group.updated": CatalogueEntry(1, GroupChanged()),
     "roster.group.closed": CatalogueEntry(1, GroupClosed()),
@@ -188,6 +209,7 @@ CATALOGUE: dict[str, CatalogueEntry] = {
     "roster.enrollment.ended": CatalogueEntry(1, EnrollmentEnded()),
     "sessions.session.scheduled": CatalogueEntry(1, SessionScheduled()),
     "sessions.session.rescheduled": CatalogueEntry(1, SessionRescheduled()),
+    "sessions.session.relocated": CatalogueEntry(1, SessionRelocated()),
     "sessions.session.cancelled": CatalogueEntry(1, SessionCancelled()),
     "sessions.attendance.recorded": CatalogueEntry(1, AttendanceRecorded()),
     "sessions.absence.streak": CatalogueEntry(1, AbsenceStreak()),

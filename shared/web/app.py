@@ -93,7 +93,8 @@ def _install_request_hooks(app: Flask, service: str) -> None:
         if request.path.startswith(("/v1/", "/join/")):
             response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html" and not request.path.startswith("/docs"):
-            response.headers["Content-Security-Policy"] = PAGE_CSP
+            # A page may ask for a little more (the pre-join page's own script), never less.
+            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
             response.headers["X-Frame-Options"] = "DENY"
         started = g.get("started")
         if started is not None:

@@ -196,6 +196,23 @@ class Needles:
         return [(found, needle) for needle, found in hits.items()]
 
 
+# Words that would tell anyone glimpsing a page, feed or message what the sessions are for.
+DISCRETION_WORDS = (
+    "addiction", "substance", "alcohol", "drug", "rehab", "recovery", "treatment", "iop", "iop groups",
+    "intensive outpatient", "outpatient", "psychoeducation", "process group", "therapy", "therapist",
+    "diagnosis", "counseling", "sober", "relapse", "mental health", "psychiatric",
+)
+# Signed tokens in URLs are random letters: they are taken out before words are looked for.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,}(?:\.[A-Za-z0-9_-]{4,})*")
+
+
+def undiscreet_words(text: str, also: Iterable[str] = ()) -> list[str]:
+    """The words of DISCRETION_WORDS (and `also`: a story's group names) found in `text`, whole words."""
+    cleaned = _TOKEN.sub(" ", text).lower()
+    return [word for word in (*DISCRETION_WORDS, *(w.lower() for w in also))
+            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", cleaned)]
+
+
 # --- scanning ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Finding:
@@ -213,6 +230,7 @@ class Scan:
 
     people: Iterable[Someone]
     note_texts: Iterable[tuple[str, str, str]] = ()  # People.note_texts: session notes the stories wrote
+    discreet_also: tuple[str, ...] = ()  # group names: no participant-facing text shows them either
     findings: list[Finding] = field(default_factory=list)
     seen: Counter = field(default_factory=Counter)
 
@@ -225,6 +243,18 @@ class Scan:
 
     def _look(self, where: str, place: str, text: str) -> None:
         self.findings += [Finding(where, needle, place) for _, needle in self.needles.find(text)]
+
+    def _discreet(self, where: str, place: str, text: str) -> None:
+        self.findings += [Finding(where, Needle("discretion", f"the word {word!r}"), place)
+                          for word in undiscreet_words(text, self.discreet_also)]
+
+    # --- what participants see --------------------------------------------------------------------
+    def surface(self, kind: str, where: str, text: str) -> None:
+        """A participant-facing page, feed or URL (`kind`: "page", "feed", "url"): nobody's personal
+        data, and no word naming the program, a group's kind (or name), a diagnosis or a treatment."""
+        self.seen[f"participant {kind}s"] += 1
+        self._look(where, f"participant {kind}", text)
+        self._discreet(where, f"participant {kind}", text)
 
     # --- logs -------------------------------------------------------------------------------------
     def log(self, source: str, text: str) -> None:
@@ -263,7 +293,11 @@ class Scan:
             if part.get_content_type() == "text/html":
                 content = html.unescape(content)
             self.seen["email parts"] += 1
-            self._look(f"{path.name} {part.get_content_type()} part", f"email {part.get_content_type()} part", content)
+            where = f"{path.name} {part.get_content_type()} part"
+            self._look(where, f"email {part.get_content_type()} part", content)
+            self._discreet(where, f"email {part.get_content_type()} part", content)
+        self._discreet(f"{path.name} header 'Subject'", "email header 'Subject'", _decoded_header(message["Subject"] or ""))
+        self._discreet(f"{path.name} header 'From'", "email header 'From'", _decoded_header(message["From"] or ""))
 
     def sms(self, request: Mapping) -> None:
         """One POST the SMS provider received: the `to` field must be exactly a registered phone and is
@@ -275,6 +309,7 @@ class Scan:
             self.findings.append(Finding(f"{where} field 'to'", Needle("nobody registered", "phone"), "SMS field 'to'"))
         for key, value in body.items():
             self._look(f"{where} field '{key}'", f"SMS field '{key}'", str(value))
+            self._discreet(f"{where} field '{key}'", f"SMS field '{key}'", str(value))
         self._look(f"{where} path", "SMS path", request["path"])
         for key, value in request["headers"].items():
             self._look(f"{where} header '{key}'", f"SMS header '{key}'", str(value))
@@ -284,8 +319,9 @@ class Scan:
         for item in items:
             self.seen["in-app notifications"] += 1
             for key, value in item.items():
-                self._look(f"in-app notification {item.get('id')} of participant {participant_id}, field '{key}'",
-                           f"in-app field '{key}'", str(value))
+                where = f"in-app notification {item.get('id')} of participant {participant_id}, field '{key}'"
+                self._look(where, f"in-app field '{key}'", str(value))
+                self._discreet(where, f"in-app field '{key}'", str(value))
 
     def records(self, source: str, items: list[dict]) -> None:
         """API records ops read (the notification log: reasons and last errors are free text)."""

@@ -95,6 +95,7 @@ class Stack:
         self.people = People()  # everyone the stories register, for the privacy scan
         self.incarnations: dict[str, list[Process]] = {}
         self.metrics_ports: dict[str, int] = {}
+        self.extra_env: dict[str, dict[str, str]] = {}  # service -> more variables (set before start)
 
     # --- starting and stopping --------------------------------------------------------------------
     def env(self, name: str) -> dict[str, str]:
@@ -113,6 +114,7 @@ class Stack:
                        SESSIONS_PUBLIC_URL=self.urls["sessions"], REMINDER_OFFSETS=REMINDER_OFFSETS,
                        NOTE_REMINDER_GRACE=NOTE_REMINDER_GRACE,
                        NOTIFY_RETRY_BASE_SECONDS="0.5", SMS_WEBHOOK_URL=self.sms.url)
+        env.update(self.extra_env.get(service, {}))
         if role.is_api:  # as in docker-compose.yml: two workers aggregating their metrics
             metrics_dir = self.workdir / f"prometheus-{name}-{uuid.uuid4().hex[:6]}"
             metrics_dir.mkdir()

@@ -131,3 +131,16 @@ def _eml(path: Path, to: str, subject: str, text: str, html: str, envelope_to: s
                       f"--{boundary}\r\nContent-Type: text/html; charset=\"utf-8\"\r\n\r\n{html}\r\n"
                       f"--{boundary}--\r\n").encode())
     return path
+
+
+def test_participant_facing_text_naming_the_program_or_a_group_is_a_hit_but_tokens_are_not(people):
+    scan = Scan(people, discreet_also=("Tuesday evening",))
+    scan.surface("page", "page /p/...", "<title>Your page</title> Your substance use group meets Monday")
+    scan.surface("feed", "calendar feed", "PRODID:-//IOP Groups//Sessions//EN")
+    scan.surface("page", "page /p/...", "Tuesday Evening, Room 4")
+    scan.surface("url", "join url", "http://localhost:8002/join/fR4vOgAAQACAAiopAAAAAloMHz4AAEAAgAAAAAAAAAE.UJ1dKU7DhMgYAErLFHhjzcVSJhs")
+    scan.surface("page", "page /p/...", "Your session starts Monday at 6:00 PM. Join with your link.")
+    assert [(f.where, f.needle.what) for f in scan.findings] == [
+        ("page /p/...", "the word 'substance'"), ("calendar feed", "the word 'iop'"),
+        ("calendar feed", "the word 'iop groups'"), ("page /p/...", "the word 'tuesday evening'")]
+    assert scan.seen["participant pages"] == 3 and scan.seen["participant feeds"] == 1

@@ -43,7 +43,8 @@ NOTIFICATIONS_HANDLES = {
     "roster.facilitator.registered", "roster.participant.registered", "roster.participant.updated",
     "roster.group.created", "roster.group.updated", "roster.group.closed", "roster.enrollment.activated",
     "roster.enrollment.waitlisted", "roster.enrollment.ended", "sessions.session.scheduled",
-    "sessions.session.rescheduled", "sessions.session.cancelled", "sessions.absence.streak"}
+    "sessions.session.rescheduled", "sessions.session.relocated", "sessions.session.cancelled",
+    "sessions.absence.streak", "roster.participant.page_link_requested"}
 SESSIONS_HANDLES = {"roster.group.created", "roster.group.updated", "roster.group.closed",
                     "roster.enrollment.activated", "roster.enrollment.ended"}
 SESSION_CHANGE_KINDS = {"sessions.session.rescheduled": "session_rescheduled",

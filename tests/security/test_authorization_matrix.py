@@ -47,6 +47,11 @@ ROSTER_ROWS = [
         scoped(200, 200, 404, 200, 404), body=lambda w: {"preferred_name": "Sam"}),
     Row("GET", "/v1/participants/<participant_id>/enrollments", lambda w: f"/v1/participants/{w.me}/enrollments",
         scoped(200, 200, 404, 200, 404)),
+    Row("POST", "/v1/participants/<participant_id>/page-link/revoke",
+        lambda w: f"/v1/participants/{w.me}/page-link/revoke", scoped(200, 200, 404, 403, 403)),
+    # Anyone may ask for a fresh page link: always 202, whoever asks, known address or not.
+    Row("POST", "/v1/page-link-requests", lambda w: "/v1/page-link-requests", everyone(202),
+        body=lambda w: {"email": "nobody-here@mail.example"}),
     # Another facilitator may create groups, but not one they do not lead (422 names facilitator_ids).
     Row("POST", "/v1/groups", lambda w: "/v1/groups", scoped(201, 201, 422, 403, 403),
         body=lambda w: {"name": "Thursday", "kind": "process", "modality": "virtual", "facilitator_ids": [w.lead],
@@ -135,6 +140,7 @@ SESSIONS_ROWS = [
         scoped(201, 201, 404, 403, 403),
         body=lambda w: {"from": "2026-01-05", "to": "2026-02-01", "purpose": "Payer review",
                         "recipient": "Health plan", "consent": {"given_on": "2026-01-02"}}),
+    Row("GET", "/join/prejoin.js", lambda w: "/join/prejoin.js", everyone(200)),
 ]
 
 
@@ -144,6 +150,9 @@ NOTIFICATIONS_ROWS = [
     Row("GET", "/v1/notifications", lambda w: "/v1/notifications", scoped(200, 200, 200, 200, 200)),
     Row("GET", "/v1/participants/<participant_id>/notifications",
         lambda w: f"/v1/participants/{w.me}/notifications", scoped(200, 403, 403, 200, 404)),
+    Row("POST", "/v1/participants/<participant_id>/notifications/read",
+        lambda w: f"/v1/participants/{w.me}/notifications/read", scoped(403, 403, 403, 200, 404),
+        body=lambda w: {"ids": ["00000000-0000-4000-8000-000000000000"]}),
     Row("GET", "/v1/dead-letters", lambda w: "/v1/dead-letters", scoped(200, 403, 403, 403, 403)),
     Row("POST", "/v1/dead-letters/<dead_letter_id>/replay", lambda w: f"/v1/dead-letters/{w.dead_letter}/replay",
         scoped(200, 403, 403, 403, 403)),

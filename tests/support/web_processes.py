@@ -56,9 +56,9 @@ def web_env(issuer: str, api_urls: dict[str, str], port: int, **extra: str) -> d
             "SESSION_COOKIE_SECURE": "false", "PORT": str(port), "WEB_CONCURRENCY": "2", **extra}
 
 
-def start_web(workdir: Path, issuer: str, api_urls: dict[str, str], name: str = "web",
+def start_web(workdir: Path, issuer: str, api_urls: dict[str, str], name: str = "web", port: int | None = None,
               **extra: str) -> tuple[Process, str]:
-    port = free_port()
+    port = port or free_port()
     process = Process(name, [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "-b", f"127.0.0.1:{port}",
                              "services.web.entrypoints.wsgi:app"], web_env(issuer, api_urls, port, **extra), workdir)
     url = f"http://localhost:{port}"

@@ -56,6 +56,16 @@ class NotificationLog:
                              .where(pending, not_(notifications.c.dedupe_key.in_(list(due_by_key))))
                              .values(status=Status.SUPPRESSED, reason=Reason.SLOT_PASSED, updated_at=now))
 
+    def mark_read(self, participant_id: str, ids: list[str], now: datetime) -> int:
+        """Mark these in-app notifications of this participant read (once: the first time counts)."""
+        if not ids:
+            return 0
+        result = self.session.execute(update(notifications).where(
+            notifications.c.id.in_(ids), notifications.c.recipient_id == participant_id,
+            notifications.c.channel == Channel.IN_APP, notifications.c.read_at.is_(None),
+        ).values(read_at=now))
+        return result.rowcount
+
     def cancel_reminders(self, session_id: str, now: datetime) -> None:
         self.session.execute(update(notifications).where(
             notifications.c.session_id == session_id, notifications.c.status == Status.PENDING,
@@ -107,10 +117,12 @@ class NotificationLog:
         query = select(notifications).join(found, found.c.id == notifications.c.id)
         return paginate(self.session, query, *key, limit, cursor, scalars=False)
 
-    def inbox_page(self, participant_id: str, limit: int, cursor: str | None):
-        """Delivered in-app notifications, in the order they arrived."""
+    def inbox_page(self, participant_id: str, limit: int, cursor: str | None, since: datetime | None = None):
+        """Delivered in-app notifications, in the order they arrived (those sent from `since` on)."""
         query = select(notifications).where(notifications.c.recipient_id == participant_id,
                                             notifications.c.channel == Channel.IN_APP,
                                             notifications.c.status == Status.SENT)
+        if since is not None:
+            query = query.where(notifications.c.sent_at >= since)
         return paginate(self.session, query, notifications.c.sent_at, notifications.c.id, limit, cursor,
                         scalars=False)

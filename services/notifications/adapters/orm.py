@@ -30,6 +30,8 @@ recipients = Table(
     Column("quiet_start", Time),
     Column("quiet_end", Time),
     Column("status", String(16), nullable=False),
+    # Roster's generation of the participant's page links: messages carry a link of this one.
+    Column("page_link_generation", Integer, nullable=False, server_default=text("1")),
     Column("version_at", UTCDateTime(), nullable=False),
 )
 
@@ -117,6 +119,7 @@ notifications = Table(
     Column("last_error", String(300)),
     Column("title", String(200)),
     Column("body", Text),
+    Column("read_at", UTCDateTime()),  # in-app: when its recipient saw it on their page
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     # The correlation id of the request that caused it, so the send is logged under that id too.

@@ -36,7 +36,8 @@ def upsert(session: Session, table: Table, values: dict[str, Any], key: str, new
 def to_recipient(row) -> Recipient:
     return Recipient(id=row.id, kind=row.kind, name=row.name, email=row.email, phone=row.phone,
                      timezone=row.timezone, channels=tuple(row.channels), sms_consent=row.sms_consent,
-                     quiet_start=row.quiet_start, quiet_end=row.quiet_end, status=row.status)
+                     quiet_start=row.quiet_start, quiet_end=row.quiet_end, status=row.status,
+                     page_link_generation=row.page_link_generation)
 
 
 def to_group(row) -> Group:

@@ -28,7 +28,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 COMMON_REQUIRED = frozenset({"recipient_timezone"})
 # No name, email or phone: a message may be read on a shared or locked screen, forwarded, or
 # kept by a mail provider; the greeting is "Hello," for everyone (SPEC 3, privacy by default).
-COMMON_OPTIONAL: frozenset[str] = frozenset()
+# The participant's own page link: every message to a participant ends with a fresh one.
+COMMON_OPTIONAL: frozenset[str] = frozenset({"page_url"})
 
 _MEMBERSHIP_OPTIONAL = frozenset({"schedule", "first_session_starts_at", "location"})
 
@@ -39,6 +40,8 @@ CONTEXT_VARIABLES: dict[MessageKind, tuple[frozenset[str], frozenset[str]]] = {
     MessageKind.PROMOTED: (frozenset(), _MEMBERSHIP_OPTIONAL),
     MessageKind.SESSION_RESCHEDULED: (frozenset({"previous_starts_at", "starts_at"}), frozenset()),
     MessageKind.SESSION_CANCELLED: (frozenset({"starts_at"}), frozenset()),
+    MessageKind.SESSION_RELOCATED: (frozenset({"starts_at", "online"}), frozenset({"location", "join_url"})),
+    MessageKind.PAGE_LINK: (frozenset({"page_url"}), frozenset()),
     MessageKind.REMINDER_VIRTUAL: (frozenset({"starts_at", "join_url"}), frozenset({"location"})),
     MessageKind.REMINDER_IN_PERSON: (frozenset({"starts_at", "location"}), frozenset()),
     MessageKind.ABSENCE_ALERT: (
@@ -86,8 +89,9 @@ def _variables(kind: MessageKind, context: Mapping[str, Any]) -> dict[str, Any]:
         # The template only ever sees the short reference, not the id.
         values["participant_ref"] = participant_ref(values.pop("participant_id"))
         values["missed_words"] = count_in_words(int(values.pop("missed_count") or 2))
-    if values.get("join_url") is not None and not re.match(r"^https?://", values["join_url"]):
-        raise ValueError("join_url must be an http(s) URL")
+    for name in ("join_url", "page_url"):
+        if values.get(name) is not None and not re.match(r"^https?://", values[name]):
+            raise ValueError(f"{name} must be an http(s) URL")
     return values
 
 
@@ -125,6 +129,9 @@ def render(kind: MessageKind | str, channel: Channel | str, context: Mapping[str
     text = template.render(values)
     if channel is Channel.SMS:
         text = _one_line(text)
+        page = f" Your page: {values['page_url']}" if values.get("page_url") else ""
+        if page and kind is not MessageKind.PAGE_LINK and len(text) + len(page) < SMS_MAX_CHARS:
+            text += page  # the page link when it fits: the join link or place matters more
         if len(text) >= SMS_MAX_CHARS:
             raise MessageTooLong(f"{kind} SMS is {len(text)} characters; the limit is {SMS_MAX_CHARS}")
         return RenderedMessage(subject=None, text=text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.notifications.domain.messages import Channel
+from services.notifications.domain.messages import Channel, MessageKind
 from services.notifications.domain.model import MEMBER_ONLY_KINDS, Notification, Reason, Recipient, Session
 from services.notifications.domain.quiet_hours import deliver_at
 
@@ -51,7 +51,8 @@ def decide(notification: Notification, recipient: Recipient | None, session: Ses
     if recipient.status != "active":
         return Suppress(Reason.RECIPIENT_INACTIVE)
     channel = Channel(notification.channel)
-    if channel not in recipient.channels:
+    # A page link asked for by email goes by email whatever channels they chose: they asked for it.
+    if channel not in recipient.channels and notification.kind != MessageKind.PAGE_LINK:
         return Suppress(Reason.CHANNEL_NOT_CHOSEN)
     if channel is Channel.SMS:
         if not (recipient.sms_consent and recipient.phone):

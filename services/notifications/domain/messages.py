@@ -21,11 +21,13 @@ class MessageKind(StrEnum):
     WAITLISTED = "waitlisted"
     PROMOTED = "promoted"
     SESSION_RESCHEDULED = "session_rescheduled"
+    SESSION_RELOCATED = "session_relocated"  # same time, another modality or place
     SESSION_CANCELLED = "session_cancelled"
     REMINDER_VIRTUAL = "reminder_virtual"
     REMINDER_IN_PERSON = "reminder_in_person"
     ABSENCE_ALERT = "absence_alert"
     NOTE_UNSIGNED = "note_unsigned"  # to a facilitator: a session note still unsigned a day after the session
+    PAGE_LINK = "page_link"  # a fresh personal page link, asked for on the web page
 
 
 class Channel(StrEnum):

@@ -58,6 +58,7 @@ class Recipient:
     quiet_start: time | None
     quiet_end: time | None
     status: str = "active"
+    page_link_generation: int = 1
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from services.notifications.domain.messages import MessageKind
 
 URGENT_NOTICE = timedelta(hours=24)
 
-SESSION_CHANGES = frozenset({MessageKind.SESSION_RESCHEDULED, MessageKind.SESSION_CANCELLED})
+SESSION_CHANGES = frozenset({MessageKind.SESSION_RESCHEDULED, MessageKind.SESSION_RELOCATED,
+                             MessageKind.SESSION_CANCELLED})
 
 
 def is_urgent(

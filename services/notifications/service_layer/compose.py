@@ -31,6 +31,8 @@ def compose(notification: Notification, recipient: Recipient, facts: Facts,
     # Facilitators gave no timezone: the group's own clock is the one they work by.
     timezone = recipient.timezone or (group.timezone if group else "UTC")
     context: dict[str, Any] = {"recipient_timezone": timezone}  # never their name: see templates.py
+    if recipient.kind == "participant":  # every message to a participant carries a fresh page link
+        context["page_url"] = join_links.page_url(recipient.id, recipient.page_link_generation)
     if kind in (MessageKind.WELCOME, MessageKind.PROMOTED):
         if group is not None:
             context["schedule"] = group.schedule
@@ -43,6 +45,15 @@ def compose(notification: Notification, recipient: Recipient, facts: Facts,
         context.update(previous_starts_at=params["previous_starts_at"], starts_at=params["starts_at"])
     elif kind is MessageKind.SESSION_CANCELLED:
         context["starts_at"] = params["starts_at"]
+    elif kind is MessageKind.PAGE_LINK:
+        pass  # the page link is the message
+    elif kind is MessageKind.SESSION_RELOCATED:
+        # The session as it is now (a later change may have overtaken the one that planned this).
+        online = session.modality != "in_person"
+        context.update(starts_at=session.starts_at, online=online,
+                       location=session.location if session.modality != "virtual" else None)
+        if online and recipient.kind == "participant":
+            context["join_url"] = join_links.url(session.id, recipient.id)
     elif kind is MessageKind.ABSENCE_ALERT:
         context.update(participant_id=params["participant_id"], missed_count=params.get("missed_count"),
                        last_session_starts_at=params.get("last_session_starts_at"))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
-from services.notifications.domain.messages import MessageKind
+from services.notifications.adapters.notification_log import new_row
+from services.notifications.domain.messages import Channel, MessageKind
 from services.notifications.domain.model import FACILITATOR_CHANNELS, Reason
 from services.notifications.domain.urgency import is_urgent
 from services.notifications.service_layer.planning import (GroupNotKnownYet, add_reminders, facilitators_of,
@@ -33,6 +34,7 @@ class EventHandlers:
             "roster.facilitator.registered": self.facilitator_registered,
             "roster.participant.registered": self.participant_changed,
             "roster.participant.updated": self.participant_changed,
+            "roster.participant.page_link_requested": self.page_link_requested,
             "roster.group.created": self.group_changed,
             "roster.group.updated": self.group_changed,
             "roster.group.closed": self.group_closed,
@@ -41,6 +43,7 @@ class EventHandlers:
             "roster.enrollment.ended": self.enrollment_ended,
             "sessions.session.scheduled": self.session_scheduled,
             "sessions.session.rescheduled": self.session_rescheduled,
+            "sessions.session.relocated": self.session_relocated,
             "sessions.session.cancelled": self.session_cancelled,
             "sessions.absence.streak": self.absence_streak,
             "sessions.note.drafted": self.note_drafted,
@@ -54,7 +57,7 @@ class EventHandlers:
             "id": data["facilitator_id"], "kind": "facilitator", "name": data["name"], "email": data["email"],
             "phone": None, "timezone": None, "channels": [str(c) for c in FACILITATOR_CHANNELS],
             "sms_consent": False, "quiet_start": None, "quiet_end": None, "status": "active",
-            "version_at": _occurred(event)})
+            "page_link_generation": 1, "version_at": _occurred(event)})
 
     def participant_changed(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
         data = event.typed_data()
@@ -64,7 +67,16 @@ class EventHandlers:
             "email": data["email"], "phone": data.get("phone"), "timezone": data["timezone"],
             "channels": list(data["channels"]), "sms_consent": data["sms_consent"],
             "quiet_start": _clock(quiet.get("start")), "quiet_end": _clock(quiet.get("end")),
-            "status": data["status"], "version_at": _occurred(event)})
+            "status": data["status"], "page_link_generation": data["page_link_generation"],
+            "version_at": _occurred(event)})
+
+    def page_link_requested(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
+        # Asked for by email on the fresh-link page: by email only, and at once (they are waiting).
+        data = event.typed_data()
+        uow.log.add([new_row(recipient_id=data["participant_id"], recipient_kind="participant",
+                             channel=Channel.EMAIL, kind=MessageKind.PAGE_LINK, dedupe_key=f"event:{event.id}",
+                             due_at=self.clock(), now=self.clock(), group_id=None, event_id=event.id,
+                             urgent=True)])
 
     def group_changed(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
         data = event.data  # the JSON form: the schedule is stored as the event carries it
@@ -123,6 +135,20 @@ class EventHandlers:
         params = {"previous_starts_at": data["previous_starts_at"].isoformat(),
                   "starts_at": data["starts_at"].isoformat()}
         self._tell_everyone(uow, data, MessageKind.SESSION_RESCHEDULED, event, now, urgent, params, facilitators)
+
+    def session_relocated(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
+        """Same time, another modality or place: its own notice (urgent under 24 h), each member's
+        own join link when there is now a room (added when sent), and the pending reminders turn into
+        the right kind (their text is composed from the session as it is when they go)."""
+        data, now = event.typed_data(), self.clock()
+        facilitators = facilitators_of(uow, data["group_id"])
+        fresh = uow.read_models.save_session(_session_values(data, "scheduled", event))
+        move_reminders(uow, uow.read_models.session_facts(data["session_id"]), self.offsets, now)
+        if not fresh:
+            return
+        urgent = is_urgent(MessageKind.SESSION_RELOCATED, now, data["starts_at"])
+        params = {"starts_at": data["starts_at"].isoformat(), "previous_modality": data["previous_modality"]}
+        self._tell_everyone(uow, data, MessageKind.SESSION_RELOCATED, event, now, urgent, params, facilitators)
 
     def session_cancelled(self, event: Envelope, uow: NotificationsUnitOfWork) -> None:
         data, now = event.typed_data(), self.clock()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Time,
-                        text)
+                        func, text)
 from sqlalchemy.orm import registry, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -52,9 +52,14 @@ participants = Table(
     Column("quiet_hours_end", Time),
     Column("status", String(16), nullable=False),
     Column("registered_by", String(36), index=True),
+    Column("sms_consent_at", UTCDateTime()),
+    Column("sms_consent_wording", String(1000)),
+    Column("page_link_generation", Integer, nullable=False, server_default=text("1")),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+# The fresh-link page finds a participant by address, whatever its case.
+Index("ix_participants_email_lower", func.lower(participants.c.email))
 Index("ix_participants_page", participants.c.created_at, participants.c.id)
 
 groups = Table(

@@ -72,6 +72,11 @@ class ParticipantRepository:
                                     func.lower(participants.c.email).like(pattern, escape="\\")))
         return paginate(self.session, query, Participant.created_at, Participant.id, limit, cursor)
 
+    def with_email(self, email: str) -> list[Participant]:
+        """Every participant registered with this address (any case): one person may have two records."""
+        query = select(Participant).where(func.lower(participants.c.email) == email.strip().lower())
+        return list(self.session.scalars(query))
+
     def visible_to_facilitator(self, facilitator_id: str, participant_id: str) -> bool:
         return self.get_visible_to_facilitator(facilitator_id, participant_id) is not None
 

@@ -49,6 +49,7 @@ class _ParticipantFacts(DomainEvent):
     sms_consent: bool
     quiet_hours: dict[str, str] | None
     status: str
+    page_link_generation: int
 
     @classmethod
     def of(cls, participant: Participant) -> Any:
@@ -57,7 +58,7 @@ class _ParticipantFacts(DomainEvent):
         if p.quiet_hours_start is not None and p.quiet_hours_end is not None:
             quiet = {"start": clock_text(p.quiet_hours_start), "end": clock_text(p.quiet_hours_end)}
         return cls(p.id, p.preferred_name, p.email, p.phone, p.timezone, list(p.channels),
-                   p.sms_consent, quiet, p.status)
+                   p.sms_consent, quiet, p.status, p.page_link_generation)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class ParticipantRegistered(_ParticipantFacts):
 @dataclass(frozen=True)
 class ParticipantUpdated(_ParticipantFacts):
     type: ClassVar[str] = "roster.participant.updated"
+
+
+@dataclass(frozen=True)
+class PageLinkRequested(DomainEvent):
+    """A fresh personal page link was asked for this participant (the address is not repeated)."""
+    type: ClassVar[str] = "roster.participant.page_link_requested"
+    participant_id: str
 
 
 @dataclass(frozen=True)
@@ -167,7 +175,7 @@ class EnrollmentEnded(DomainEvent):
 # Every roster event by its routing key, for the outbox, schemas and tests.
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.type: cls
-    for cls in (FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated, GroupCreated,
+    for cls in (FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated, PageLinkRequested, GroupCreated,
                 GroupUpdated, GroupClosed, EnrollmentActivated, EnrollmentWaitlisted,
                 EnrollmentEnded)
 }

@@ -12,8 +12,10 @@ from typing import Any
 from services.roster.domain import errors as check
 from services.roster.domain.common import new_id, show_id, utc
 from services.roster.domain.errors import Conflict, ValidationFailed
-from services.roster.domain.events import DomainEvent, FacilitatorRegistered, ParticipantRegistered, ParticipantUpdated
+from services.roster.domain.events import (DomainEvent, FacilitatorRegistered, PageLinkRequested,
+                                           ParticipantRegistered, ParticipantUpdated)
 from services.roster.domain.schedule import clock_time, time_zone
+from shared.sms_consent import SMS_CONSENT_WORDING
 
 from shared.vocabulary import CHANNELS
 PARTICIPANT_STATUSES = ("active", "inactive")
@@ -100,6 +102,11 @@ class Participant:
     quiet_hours_end: time | None = None
     status: str = "active"
     registered_by: str | None = None
+    # When SMS consent was given and the words agreed to (None while there is no consent).
+    sms_consent_at: datetime | None = None
+    sms_consent_wording: str | None = None
+    # Personal page links of an older generation are revoked (shared.page_links).
+    page_link_generation: int = 1
     created_at: datetime
     updated_at: datetime
     __repr__ = show_id
@@ -117,6 +124,7 @@ class Participant:
         now = utc(now)
         participant = cls(id=new_id(), registered_by=registered_by, created_at=now,
                           updated_at=now, **details)
+        participant._record_consent(False, now)
         return participant, [ParticipantRegistered.of(participant)]
 
     @property
@@ -138,10 +146,31 @@ class Participant:
         details = _contact_details(current | changes)
         if all(getattr(self, key) == value for key, value in details.items()):
             return []
+        had_consent = self.sms_consent
         for key, value in details.items():
             setattr(self, key, value)
         self.updated_at = utc(now)
+        self._record_consent(had_consent, self.updated_at)
         return [ParticipantUpdated.of(self)]
+
+    def _record_consent(self, had_consent: bool, now: datetime) -> None:
+        """Consent given: when, and to which words; withdrawn (opting out): forgotten until given again."""
+        if self.sms_consent and not had_consent:
+            self.sms_consent_at, self.sms_consent_wording = now, SMS_CONSENT_WORDING
+        elif not self.sms_consent:
+            self.sms_consent_at = self.sms_consent_wording = None
+
+    def revoke_page_links(self, now: datetime) -> list[DomainEvent]:
+        """Every personal page link sent so far stops working; the next message carries a new one."""
+        self.page_link_generation += 1
+        self.updated_at = utc(now)
+        return [ParticipantUpdated.of(self)]
+
+    def request_page_link(self) -> list[DomainEvent]:
+        """Someone gave this participant's address on the fresh-link page: email them a link."""
+        if self.status != "active":
+            return []
+        return [PageLinkRequested(self.id)]
 
     def ensure_enrollable(self) -> None:
         if self.status != "active":

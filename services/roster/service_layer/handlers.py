@@ -82,6 +82,28 @@ def update_participant(uow: RosterUnitOfWork, principal: Principal, participant_
         return participant
 
 
+def revoke_page_links(uow: RosterUnitOfWork, principal: Principal, participant_id: str,
+                      now: datetime | None = None) -> Participant:
+    """A facilitator who sees the participant, or an admin, ends every page link sent so far."""
+    require(principal, "admin", "facilitator")
+    with uow:
+        participant = visible_participant(uow, principal, participant_id)
+        uow.emit(*participant.revoke_page_links(_now(now)))
+        uow.commit()
+        log.info("page links revoked", extra={"participant_id": participant.id,
+                                               "generation": participant.page_link_generation})
+        return participant
+
+
+def request_page_link(uow: RosterUnitOfWork, email: str) -> None:
+    """Anyone may ask; only a registered, active address leads to an email, and the caller is never
+    told which (the event carries the participant's id, notifications sends the link)."""
+    with uow:
+        for participant in uow.participants.with_email(email):
+            uow.emit(*participant.request_page_link())
+        uow.commit()
+
+
 def create_group(uow: RosterUnitOfWork, principal: Principal, data: dict[str, Any],
                  now: datetime | None = None) -> Group:
     require(principal, "admin", "facilitator")

@@ -16,7 +16,8 @@ from icalendar import Calendar, Event
 from services.sessions.domain.model import Session
 
 SUMMARY = "Group session"
-PRODID = "-//IOP Groups//Sessions//EN"
+# Calendar apps show the producer: it names nothing about what the sessions are.
+PRODID = "-//Group Sessions//Calendar//EN"
 
 
 def session_feed(sessions: list[Session], join_url: Callable[[Session], str | None], base_url: str,

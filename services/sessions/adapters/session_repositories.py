@@ -23,7 +23,8 @@ _HELD = sessions.alias("held")  # made once: an alias builds a proxy of every co
 
 
 def session_ids_of(participant_id: uuid.UUID):
-    """Ids of the participant's sessions: those they were expected at or walked in to.
+    """Ids of the participant's sessions: those they were a member during (expected at the start, or
+    enrolled while one was under way, who may still join it) or walked in to.
 
     A UNION, so the database starts from the participant's memberships (then the group's sessions
     in each period) and attendance rows: the cost follows their history. An OR of two correlated
@@ -31,7 +32,7 @@ def session_ids_of(participant_id: uuid.UUID):
     """
     held = _HELD
     expected = (select(held.c.id).join(memberships, memberships.c.group_id == held.c.group_id)
-                .where(memberships.c.participant_id == participant_id, memberships.c.active_from <= held.c.starts_at,
+                .where(memberships.c.participant_id == participant_id, memberships.c.active_from < held.c.ends_at,
                        or_(memberships.c.active_until.is_(None), memberships.c.active_until > held.c.starts_at)))
     # Not correlated: attended_or_expected joins attendance in the outer query as well.
     walked_in = select(attendance.c.session_id).where(attendance.c.participant_id == participant_id).correlate(None)

@@ -94,11 +94,13 @@ def record_join(
     outcome: str,
     now: datetime,
     record: AttendanceRecord | None = None,
+    walk_in: bool = False,
 ) -> tuple[AttendanceRecord, AttendanceRecorded | None]:
     """Record a participant following their join link; `outcome` comes from `check_join`.
 
     The link proves presence, so it overrides 'absent' and 'not_recorded'; any other status the
-    facilitator set stands, and a second click (a reconnect) changes nothing.
+    facilitator set stands, and a second click (a reconnect) changes nothing. `walk_in`: they were
+    not on the roster at the start (enrolled while the session was under way).
     """
     if outcome not in ("present", "late"):
         raise ValueError(f"a join is 'present' or 'late', not {outcome!r}")
@@ -107,7 +109,7 @@ def record_join(
     minutes = minutes_attended(session, outcome, None, now)
     if record is None:
         record = AttendanceRecord(
-            uuid.uuid4(), session.id, participant_id, outcome, minutes, False, now, now, JOIN_LINK
+            uuid.uuid4(), session.id, participant_id, outcome, minutes, walk_in, now, now, JOIN_LINK
         )
         return record, recorded(session, record)
     record.joined_at = now

@@ -31,8 +31,7 @@ class SessionScheduled(DomainEvent):
 
 @dataclass(frozen=True)
 class SessionRescheduled(DomainEvent):
-    """Also emitted when only the modality or place changes (a snow day turns a session virtual):
-    participants must hear about it the same way, and the catalogue has no separate 'updated' event."""
+    """The session moved to another time (its place may be unchanged)."""
 
     type: ClassVar[str] = "sessions.session.rescheduled"
 
@@ -42,6 +41,24 @@ class SessionRescheduled(DomainEvent):
     starts_at: str
     ends_at: str
     modality: str
+    location: str | None
+    video_room_url: str | None
+
+
+@dataclass(frozen=True)
+class SessionRelocated(DomainEvent):
+    """Same time, another modality or place (a snow day turns a session virtual): its own notice,
+    so members are told what changed and get their join link when there is now a room."""
+
+    type: ClassVar[str] = "sessions.session.relocated"
+
+    session_id: str
+    group_id: str
+    starts_at: str
+    ends_at: str
+    previous_modality: str
+    modality: str
+    previous_location: str | None
     location: str | None
     video_room_url: str | None
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from .errors import Conflict, ValidationFailed
 from shared.events.domain import utc_text
 
-from .events import SessionCancelled, SessionRescheduled, SessionScheduled
+from .events import SessionCancelled, SessionRelocated, SessionRescheduled, SessionScheduled
 from .rules import require_utc, valid_duration, valid_place
 
 DEFAULT_VIDEO_ROOM_TEMPLATE = "https://meet.jit.si/room-{session_id}"  # neutral: a room name must not hint at the program
@@ -135,7 +135,7 @@ class Session:
 
     def change_modality(
         self, modality: str, location: str | None, video_room_url: str | None, now: datetime
-    ) -> SessionRescheduled | None:
+    ) -> SessionRelocated | None:
         """Hold this one session differently (a snow day turns it virtual); the time stays.
 
         Going virtual or hybrid needs a room: pass `video_room_url(template, ...)` unless the session
@@ -145,9 +145,13 @@ class Session:
         place = valid_place(modality, location, video_room_url or self.video_room_url)
         if place == (self.modality, self.location, self.video_room_url):
             return None
+        previous_modality, previous_location = self.modality, self.location
         self.modality, self.location, self.video_room_url = place
         self.updated_at = now
-        return self._rescheduled(self.starts_at)
+        return SessionRelocated(
+            str(self.id), str(self.group_id), utc_text(self.starts_at), utc_text(self.ends_at),
+            previous_modality, self.modality, previous_location, self.location, self.video_room_url,
+        )
 
     def change_topic(self, topic: str | None, now: datetime) -> bool:
         """Set or clear the topic; True when it changed.

@@ -118,7 +118,10 @@ def follow_join_link(uow: SessionsUnitOfWork, links: LinkSigner, token: str, gra
             raise TooEarly(early.valid_from, group.timezone if group else None) from None
         if record:
             existing = uow.attendance.get(session.id, participant_id)
-            attendance, event = record_join(session, participant_id, outcome, now, existing)
+            # Enrolled after the start: not on the expected list, so the join is a walk-in's.
+            walk_in = existing is None and not uow.memberships.is_active(participant_id, session.group_id,
+                                                                         session.starts_at)
+            attendance, event = record_join(session, participant_id, outcome, now, existing, walk_in=walk_in)
             if existing is None:
                 uow.attendance.add(attendance)
             if event is not None:

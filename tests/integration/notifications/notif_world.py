@@ -80,12 +80,13 @@ class World:
         return fid
 
     def participant(self, channels=("email",), sms_consent=False, phone=None, quiet_hours=None,
-                    timezone="America/New_York", status="active", participant_id=None) -> str:
+                    timezone="America/New_York", status="active", participant_id=None,
+                    event="roster.participant.registered", page_link_generation=1) -> str:
         pid = participant_id or str(uuid.uuid4())
-        self.publish("roster.participant.registered", {
+        self.publish(event, {
             "participant_id": pid, "preferred_name": "Jordan", "email": f"p-{pid[:8]}@example.org",
             "phone": phone, "timezone": timezone, "channels": list(channels), "sms_consent": sms_consent,
-            "quiet_hours": quiet_hours, "status": status})
+            "quiet_hours": quiet_hours, "status": status, "page_link_generation": page_link_generation})
         return pid
 
     def group(self, facilitator_ids: list[str], modality="virtual", location=None, group_id=None) -> str:
@@ -122,6 +123,14 @@ class World:
             "session_id": session_id, "group_id": group_id, "previous_starts_at": previous.isoformat(),
             "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=3)).isoformat(),
             "modality": modality, "location": location, "video_room_url": None})
+
+    def relocate(self, session_id: str, group_id: str, starts_at: datetime, previous_modality: str,
+                 modality: str, previous_location=None, location=None) -> Envelope:
+        return self.publish("sessions.session.relocated", {
+            "session_id": session_id, "group_id": group_id, "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + timedelta(hours=3)).isoformat(), "previous_modality": previous_modality,
+            "modality": modality, "previous_location": previous_location, "location": location,
+            "video_room_url": None if modality == "in_person" else f"https://meet.example/{session_id}"})
 
     def cancel(self, session_id: str, group_id: str, starts_at: datetime) -> Envelope:
         return self.publish("sessions.session.cancelled", {

@@ -118,3 +118,30 @@ def test_openapi_documents_the_endpoints(story):
     paths = story.http.get("/openapi.json").json["paths"]
     assert {"/v1/notifications", "/v1/participants/{participant_id}/notifications", "/v1/dead-letters",
             "/v1/dead-letters/{dead_letter_id}/replay"} <= set(paths)
+
+
+def test_a_participant_marks_their_in_app_messages_read_once_and_only_their_own(story):
+    me = bearer("participant", story.member)
+    inbox = story.http.get(f"/v1/participants/{story.member}/notifications", headers=me).json["items"]
+    assert inbox and all(item["read_at"] is None for item in inbox)
+    theirs = story.http.get(f"/v1/participants/{story.stranger}/notifications", headers=ADMIN).json["items"]
+
+    path = f"/v1/participants/{story.member}/notifications/read"
+    r = story.http.post(path, json={"ids": [i["id"] for i in inbox] + [theirs[0]["id"]]}, headers=me)
+    assert r.status_code == 200 and r.json == {"marked": len(inbox)}  # the stranger's is not theirs to mark
+    assert story.http.post(path, json={"ids": [inbox[0]["id"]]}, headers=me).json == {"marked": 0}
+    again = story.http.get(f"/v1/participants/{story.member}/notifications", headers=me).json["items"]
+    assert all(item["read_at"] for item in again)
+    stranger_inbox = story.http.get(f"/v1/participants/{story.stranger}/notifications", headers=ADMIN).json["items"]
+    assert all(item["read_at"] is None for item in stranger_inbox)
+    other = f"/v1/participants/{story.stranger}/notifications/read"
+    assert story.http.post(other, json={"ids": [theirs[0]["id"]]}, headers=me).status_code == 404
+    assert story.http.post(path, json={"ids": []}, headers=me).status_code == 422
+
+
+def test_the_inbox_since_a_time_leaves_older_messages_out(story):
+    me = bearer("participant", story.member)
+    base = f"/v1/participants/{story.member}/notifications"
+    assert story.http.get(base, headers=me).json["items"]
+    later = (now() + timedelta(minutes=1)).isoformat().replace("+00:00", "Z")
+    assert story.http.get(base, query_string={"since": later}, headers=me).json["items"] == []

@@ -30,11 +30,13 @@ def follow(clinic, url: str, method: str = "get"):
     return getattr(clinic.http, method)(urlparse(url).path)
 
 
-def assert_page(response, status: int, *phrases: str) -> None:
+def assert_page(response, status: int, *phrases: str, script: str | None = None) -> None:
     assert response.status_code == status
     assert response.mimetype == "text/html"
     text = response.get_data(as_text=True)
-    assert text.startswith("<!doctype html>") and "<script" not in text and "Traceback" not in text
+    assert text.startswith("<!doctype html>") and "Traceback" not in text
+    scripts = [part.split('"', 1)[0] for part in text.split('<script src="')[1:]]
+    assert scripts == ([script] if script else []) and text.count("<script") == len(scripts)
     assert "Evening group" not in text and "process" not in text  # never the group's name or kind
     for phrase in phrases:
         assert phrase in text, text
@@ -79,8 +81,22 @@ def test_too_early_is_403_and_says_when_the_room_opens(clinic):
     # The page tells the time where the group meets (America/New_York), not UTC.
     opens = (datetime.fromisoformat(session["starts_at"]) - minutes(15)).astimezone(ZoneInfo(NY))
     clock = f"{opens:%I:%M %p}".lstrip("0") + f" {opens:%Z}"
-    assert_page(follow(clinic, url), 403, "Not open yet", "opens 15 minutes before", clock)
+    token = urlparse(url).path.rsplit("/", 1)[1]
+    assert_page(follow(clinic, url), 403, "Not open yet", "opens 15 minutes before", clock,
+                f'<a class="join" href="/join/{token}">Join</a>', "A private place", "Headphones",
+                "first name only", script="/join/prejoin.js")
     assert recorded_nothing(clinic, session, enrollment)
+
+
+def test_the_pre_join_page_counts_down_to_the_window_and_its_script_is_served(clinic):
+    session, enrollment, url = virtual_session(clinic, minutes(20))
+    r = follow(clinic, url)
+    seconds = int(r.get_data(as_text=True).split('data-seconds-left="')[1].split('"')[0])
+    assert 4 * 60 <= seconds <= 5 * 60 + 1  # the window opens 15 minutes before the start
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'none'; script-src 'self';")
+    script = clinic.http.get("/join/prejoin.js")
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert b"window.location.replace" in script.data
 
 
 def test_an_ended_session_is_410(clinic):
@@ -154,3 +170,25 @@ def test_join_links_are_listed_for_staff_with_their_window(clinic):
     assert (link["participant_id"], link["url"]) == (enrollment["participant_id"], url)
     assert datetime.fromisoformat(link["valid_from"]) == starts - minutes(15)
     assert datetime.fromisoformat(link["valid_until"]) == datetime.fromisoformat(session["ends_at"])
+
+
+def test_a_member_enrolled_while_the_session_is_under_way_joins_it_as_a_walk_in(clinic):
+    gid = clinic.group(modality="virtual")["group_id"]
+    session = clinic.schedule(gid, now() - minutes(30))
+    newcomer = clinic.enroll(gid, now() - minutes(5))["participant_id"]
+    mine = clinic.http.get(f"/v1/participants/{newcomer}/sessions", headers=as_participant(newcomer))
+    [listed] = [s for s in mine.json["items"] if s["id"] == session["id"]]
+    assert listed["join_url"]
+
+    assert follow(clinic, listed["join_url"]).status_code == 302
+
+    row = clinic.sheet(session["id"])[newcomer]
+    assert (row["status"], row["walk_in"], row["recorded_by"]) == ("late", True, "join_link")
+    [event] = clinic.events("sessions.attendance.recorded")
+    assert event["data"]["walk_in"] is True
+
+
+def test_a_member_expected_at_the_start_is_not_a_walk_in(clinic):
+    session, enrollment, url = virtual_session(clinic, -minutes(5))
+    assert follow(clinic, url).status_code == 302
+    assert clinic.sheet(session["id"])[enrollment["participant_id"]]["walk_in"] is False

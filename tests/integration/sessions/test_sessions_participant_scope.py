@@ -1,5 +1,6 @@
-"""A participant's sessions, on SQLite and PostgreSQL: exactly those they were expected at (a membership
-of the group active at the start: from its first moment, not at its end) plus their walk-ins, the same
+"""A participant's sessions, on SQLite and PostgreSQL: exactly those they were a member during (a membership
+of the group active at the start, from its first moment, not at its end, or begun while it was under way)
+plus their walk-ins, the same
 in every read that lists them, across pages; and how many statements those reads cost."""
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def story(settings_for):
     clinic.end(first, base + 21 * DAY)
     clinic.enroll(a, base + 28 * DAY, pid)
     clinic.enroll(a, base, str(uuid.uuid4()))  # a fellow member all along: their sessions are not pid's
-    at = {"a_before": (a, base + 7 * DAY - HOUR), "a_at_start": (a, base + 7 * DAY), "a_during": (a, base + 14 * DAY),
+    at = {"a_before": (a, base + 7 * DAY - 4 * HOUR), "a_under_way": (a, base + 7 * DAY - HOUR), "a_at_start": (a, base + 7 * DAY), "a_during": (a, base + 14 * DAY),
           "a_at_end": (a, base + 21 * DAY), "a_between": (a, base + 24 * DAY), "a_second": (a, base + 28 * DAY + HOUR),
           "a_future": (a, now() + 2 * DAY), "b_walk_in": (b, base + 10 * DAY), "b_other": (b, base + 11 * DAY),
           "b_future": (b, now() + 3 * DAY)}
@@ -36,7 +37,8 @@ def story(settings_for):
     return clinic, pid, ids, as_facilitator(lead_a), base
 
 
-THEIRS = ["a_at_start", "b_walk_in", "a_during", "a_second", "a_future"]
+# a_under_way: enrolled while it was under way, they may still join it (as a walk-in).
+THEIRS = ["a_under_way", "a_at_start", "b_walk_in", "a_during", "a_second", "a_future"]
 NOT_THEIRS = ["a_before", "a_at_end", "a_between", "b_other", "b_future"]
 
 

@@ -106,11 +106,13 @@ def test_a_snow_day_turns_one_in_person_session_virtual_and_is_announced(clinic)
     assert r.status_code == 200
     assert (r.json["modality"], r.json["location"]) == ("virtual", None)
     assert r.json["video_room_url"] == f"https://meet.jit.si/room-{session['id']}"
-    [event] = clinic.events("sessions.session.rescheduled")
+    [event] = clinic.events("sessions.session.relocated")
     assert event["data"]["modality"] == "virtual" and event["data"]["starts_at"] == session["starts_at"]
+    assert (event["data"]["previous_modality"], event["data"]["previous_location"]) == ("in_person", "Room 4")
+    assert clinic.events("sessions.session.rescheduled") == []  # the time did not change
     topic = clinic.http.patch(f"/v1/sessions/{session['id']}", json={"topic": "Relapse prevention"}, headers=ADMIN)
     assert topic.json["topic"] == "Relapse prevention"
-    assert len(clinic.events("sessions.session.rescheduled")) == 1  # the topic is not announced
+    assert len(clinic.events("sessions.session.relocated")) == 1  # the topic is not announced
 
 
 def test_status_follows_the_clock_and_lists_page_by_start(clinic):

@@ -21,7 +21,8 @@ FORBIDDEN = (
 STARTS = datetime(2026, 3, 9, 22, tzinfo=timezone.utc)
 SCHEDULE = {"weekdays": ["mon", "wed", "thu"], "start_time": "18:00", "duration_minutes": 180,
             "timezone": "America/New_York"}
-MEMBER = {"recipient_timezone": "America/Chicago"}
+PAGE_URL = "https://web.example.org/p/WgwfPgAAQACAAAAAAAAAAQAAAAM.aw9XrA.zOkzvowaJkTlJCNYt"
+MEMBER = {"recipient_timezone": "America/Chicago", "page_url": PAGE_URL}
 FACILITATOR = {"recipient_timezone": "America/New_York"}
 
 # The fullest realistic context for every kind.
@@ -36,6 +37,9 @@ CONTEXTS: dict[str, dict] = {
     "reminder_virtual": {**MEMBER, "starts_at": STARTS, "location": "Room 204, 1450 Harbor Avenue",
                          "join_url": "https://sessions.example.org/join/eyJzIjoiN2YzYTkxYzIifQ.Zq3xJcW8"},
     "reminder_in_person": {**MEMBER, "starts_at": STARTS, "location": "Room 204, 1450 Harbor Avenue"},
+    "session_relocated": {**MEMBER, "starts_at": STARTS, "online": True, "location": "Room 4",
+                          "join_url": "https://sessions.example.org/join/eyJzIjoiN2YzYTkxYzIifQ.Zq3xJcW8"},
+    "page_link": {**MEMBER},
     "absence_alert": {**FACILITATOR, "participant_id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
                       "missed_count": 2, "last_session_starts_at": STARTS},
     "note_unsigned": {**FACILITATOR, "session_starts_at": STARTS},

@@ -15,6 +15,7 @@ BEFORE, AFTER = START - timedelta(days=1), START + timedelta(hours=4)
 def produced_events():
     session, scheduled = schedule_session(uuid.uuid4(), START, 180, "hybrid", "Room 4", None, BEFORE)
     rescheduled = session.reschedule(START + timedelta(hours=1), BEFORE)
+    relocated = session.change_modality("in_person", "Room 5", None, BEFORE)
     participant = uuid.uuid4()
     _, recorded = take_attendance(session, participant, "absent", None, expected=[participant], now=AFTER,
                                   recorded_by=str(uuid.uuid4()))
@@ -28,7 +29,7 @@ def produced_events():
                                session.ends_at, AFTER)
     signed = note.sign(author, 1, author.id, False, AFTER)
     _, addendum = note.add_addendum(author, "later", AFTER)
-    return [scheduled, rescheduled, cancelled, recorded, streak, drafted, signed, addendum]
+    return [scheduled, rescheduled, relocated, cancelled, recorded, streak, drafted, signed, addendum]
 
 
 def test_every_event_matches_its_catalogue_schema_and_version():

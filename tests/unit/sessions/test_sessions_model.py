@@ -139,7 +139,8 @@ def test_a_snow_day_turns_an_in_person_session_virtual_and_participants_are_told
     event = s.change_modality("virtual", None, room, BEFORE)
 
     assert (s.modality, s.location, s.video_room_url) == ("virtual", None, room)
-    assert event.previous_starts_at == event.starts_at and event.video_room_url == room
+    assert event.type == "sessions.session.relocated" and event.video_room_url == room
+    assert (event.previous_modality, event.previous_location, event.modality) == ("in_person", "Room 4", "virtual")
 
 
 def test_a_room_template_may_name_the_group_and_a_bad_placeholder_is_refused():

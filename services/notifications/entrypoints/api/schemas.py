@@ -52,6 +52,20 @@ class InboxItemOut(Schema):
     text = fields.String(attribute="body")
     session_id = fields.String(allow_none=True)
     sent_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class InboxArgs(PageArgs):
+    since = fields.AwareDateTime(metadata={"description": "only those sent from this time on"})
+
+
+class MarkReadIn(Schema):
+    ids = fields.List(fields.String(validate=validate.Length(equal=36)), required=True,
+                      validate=validate.Length(min=1, max=200))
+
+
+class MarkReadOut(Schema):
+    marked = fields.Integer()
 
 
 class DeadLetterArgs(Schema):

@@ -1,13 +1,16 @@
 """The notification log, a participant's in-app inbox, and the consumer's dead letters."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.notifications.bootstrap import unit_of_work
-from services.notifications.entrypoints.api.schemas import (DeadLetterArgs, DeadLetterPage, InboxPage,
-                                                            NotificationListArgs, NotificationPage, ReplayOut)
+from services.notifications.entrypoints.api.schemas import (DeadLetterArgs, DeadLetterPage, InboxArgs, InboxPage,
+                                                            MarkReadIn, MarkReadOut, NotificationListArgs,
+                                                            NotificationPage, ReplayOut)
 from shared.auth import current_principal, require_role
 from shared.errors import NotFound
 from shared.pagination import PageArgs
@@ -37,16 +40,33 @@ class Notifications(MethodView):
 
 @blp.route("/participants/<participant_id>/notifications")
 class ParticipantInbox(MethodView):
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(InboxArgs, location="query")
     @blp.response(200, InboxPage)
     def get(self, args, participant_id):
         """A participant's in-app inbox (the participant themself, or an admin)."""
-        principal = require_role("participant", "admin")
-        if principal.is_participant and principal.sub != str(participant_id):
-            raise NotFound("no such participant")  # whether someone is a client is itself private
+        _inbox_owner(participant_id, "participant", "admin")
         with unit_of_work() as uow:
-            items, cursor = uow.log.inbox_page(str(participant_id), args["limit"], args["cursor"])
+            items, cursor = uow.log.inbox_page(str(participant_id), args["limit"], args["cursor"], args.get("since"))
         return {"items": items, "next_cursor": cursor}
+
+
+@blp.route("/participants/<participant_id>/notifications/read")
+class ParticipantInboxRead(MethodView):
+    @blp.arguments(MarkReadIn)
+    @blp.response(200, MarkReadOut)
+    def post(self, data, participant_id):
+        """Mark in-app messages read: the participant's page does when it shows them (themself only)."""
+        _inbox_owner(participant_id, "participant")
+        with unit_of_work() as uow:
+            marked = uow.log.mark_read(str(participant_id), data["ids"], datetime.now(UTC))
+            uow.commit()
+        return {"marked": marked}
+
+
+def _inbox_owner(participant_id, *roles: str) -> None:
+    principal = require_role(*roles)
+    if principal.is_participant and principal.sub != str(participant_id):
+        raise NotFound("no such participant")  # whether someone is a client is itself private
 
 
 @blp.route("/dead-letters")

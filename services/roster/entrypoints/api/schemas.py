@@ -88,8 +88,15 @@ class ParticipantOut(Schema):
     quiet_hours = fields.Nested(QuietHoursOut, allow_none=True)
     status = fields.String()
     registered_by = fields.String(allow_none=True)
+    sms_consent_at = fields.DateTime(allow_none=True)
+    sms_consent_wording = fields.String(allow_none=True)
+    page_link_generation = fields.Integer()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+
+
+class PageLinkRequestIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
 class Schedule(Schema):

@@ -1,18 +1,20 @@
 """Facilitators and participants."""
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.roster.bootstrap import unit_of_work
 from services.roster.entrypoints.api.schemas import (EnrollmentPage, FacilitatorIn, FacilitatorListArgs,
-                                                     FacilitatorOut, FacilitatorPage, ParticipantIn,
-                                                     ParticipantListArgs, ParticipantOut, ParticipantPage,
-                                                     ParticipantPatch)
+                                                     FacilitatorOut, FacilitatorPage, PageLinkRequestIn,
+                                                     ParticipantIn, ParticipantListArgs, ParticipantOut,
+                                                     ParticipantPage, ParticipantPatch)
 from services.roster.service_layer import handlers, lists
 from services.roster.service_layer.access import require
-from shared.auth import current_principal
+from shared.auth import current_principal, public
 from shared.pagination import PageArgs
+from shared.rate_limit import client_address
 
 blp = Blueprint("people", __name__, url_prefix="/v1", description="Facilitators and participants")
 
@@ -83,3 +85,30 @@ class ParticipantEnrollments(MethodView):
                                                            args)
         return {"items": items, "next_cursor": cursor}
 
+
+
+@blp.route("/participants/<participant_id>/page-link/revoke")
+class PageLinkRevoke(MethodView):
+    @blp.response(200, ParticipantOut)
+    def post(self, participant_id):
+        """End every personal page link sent to this participant so far (their facilitators, admins).
+
+        The next message they get carries a link of the new generation."""
+        return handlers.revoke_page_links(unit_of_work(), current_principal(), participant_id)
+
+
+@blp.route("/page-link-requests", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(PageLinkRequestIn)
+@blp.response(202)
+@public
+def page_link_request(data):
+    """Ask for a fresh personal page link by email (no bearer token).
+
+    Always 202, whether or not the address is known. A registered participant's address gets an
+    email with a link; requests beyond RATE_LIMIT_PAGE_LINK_REQUESTS_PER_MINUTE per caller, or per
+    address, are dropped silently (the answer is the same)."""
+    limits = current_app.extensions["iop_page_link_limits"]
+    if not limits.by_caller.acquire(client_address()) and not limits.by_email.acquire(data["email"].lower()):
+        handlers.request_page_link(unit_of_work(), data["email"])
+    return ""

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import redirect, request
+from pathlib import Path
+
+from flask import Response, redirect, request
 from flask_smorest import Blueprint
 
 from services.sessions import bootstrap
 from services.sessions.bootstrap import links, options, unit_of_work
 from services.sessions.domain.errors import DomainError
-from services.sessions.entrypoints.api.pages import ASK, page, refusal_page
+from services.sessions.domain.errors import TooEarly
+from services.sessions.entrypoints.api.pages import ASK, page, prejoin_page, refusal_page
 from services.sessions.service_layer.join import follow_join_link
 from shared.auth import public
 from shared.rate_limit import abuse_limits, client_address
@@ -43,9 +46,12 @@ def join(token: str):
         return too_many_page(wait)
     # HEAD is what link previewers send; it must not mark anyone present.
     record = request.method != "HEAD"
+    now = bootstrap.now()
     try:
         session, outcome = follow_join_link(unit_of_work(), links(), token, options().join_grace_minutes,
-                                            bootstrap.now(), record=record)
+                                            now, record=record)
+    except TooEarly as early:
+        return prejoin_page(early, token, now)
     except DomainError as refused:
         return refusal_page(refused)
     except Exception:  # noqa: BLE001 - a person is reading this: a page, never a stack trace
@@ -53,6 +59,19 @@ def join(token: str):
         return page(500, "Something went wrong", "Please try the link again in a minute.")
     log.info("participant joined", extra={"session_id": str(session.id), "status": outcome})
     return redirect(session.video_room_url, code=302)
+
+
+PREJOIN_SCRIPT = (Path(__file__).parent / "assets" / "prejoin.js").read_bytes()
+
+
+@blp.route("/join/prejoin.js")
+@blp.doc(security=[], responses={"200": {
+    "description": "The pre-join page's countdown script",
+    "content": {"text/javascript": {"schema": {"type": "string"}}}}})
+@public
+def prejoin_script():
+    """The pre-join page's countdown (static)."""
+    return Response(PREJOIN_SCRIPT, mimetype="text/javascript")
 
 
 def too_many_page(retry_after: int):

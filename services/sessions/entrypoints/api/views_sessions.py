@@ -73,7 +73,8 @@ class SessionById(MethodView):
     def patch(self, changes, session_id):
         """Hold one session differently (a snow day turns it virtual) or set its topic.
 
-        A change of modality or place is announced like a reschedule (`sessions.session.rescheduled`)."""
+        A change of modality or place is announced as `sessions.session.relocated`: members hear
+        what changed, with their own join link when the session is now online."""
         now, principal = bootstrap.now(), current_principal()
         session = handlers.change(unit_of_work(), principal, session_id, changes, options(), now)
         return session_view(session, principal, now)
