@@ -102,7 +102,7 @@ def build(engine: PrivateDocker, tag: str, context: Path, dockerfile: Path, args
 def project_images(engine: PrivateDocker, services: dict[str, dict], python_image: str, log: BuildLog) -> list[str]:
     """Every image a service builds, once per distinct image name."""
     built = []
-    for name, service in services.items():
+    for service in services.values():
         spec = service.get("build")
         if not spec or service["image"] in built:
             continue

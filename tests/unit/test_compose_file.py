@@ -30,7 +30,6 @@ GUNICORN_CONF = REPO / "deploy" / "gunicorn.conf.py"
 SECRETS = {
     "JWT_SECRET": "test-secret-of-at-least-thirty-two-characters",
     "POSTGRES_PASSWORD": "test-postgres-password",
-    "WEB_SECRET_KEY": "test-web-secret-key-of-thirty-two-characters",
     "RABBITMQ_PASSWORD": "test-rabbitmq-password",
     "NOTES_KEY": "k1:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=",
     "WEB_SECRET_KEY": "test-web-session-key-of-at-least-32-chars",

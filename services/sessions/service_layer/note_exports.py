@@ -19,7 +19,7 @@ from services.sessions.domain.schedule import local_start_utc
 from services.sessions.service_layer.access import ensure_sees_participant, facilitator_scope, require
 from services.sessions.service_layer.attendance import Summary, period_summary
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 
 def export_notes(uow: SessionsUnitOfWork, principal: Principal, participant_id: uuid.UUID, data: dict[str, Any],

@@ -19,7 +19,7 @@ from services.sessions.domain.note_settings import NoteSettings
 from services.sessions.domain.notes import GROUP, INDIVIDUAL, SECTIONS, Addendum, Author, Note, start_note
 from services.sessions.service_layer.access import managed_group, managed_session, require
 from services.sessions.service_layer.unit_of_work import SessionsUnitOfWork
-from shared.auth import Principal
+from shared.principal import Principal
 
 MAX_UNSIGNED = 200
 

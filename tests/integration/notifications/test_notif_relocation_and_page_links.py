@@ -6,7 +6,7 @@ from datetime import timedelta
 from services.notifications.domain.model import FACILITATOR_CHANNELS  # noqa: F401 - facilitators: email
 from shared.join_links import LinkSigner
 from shared.page_links import PageLinkSigner
-from tests.integration.notifications.notif_world import World, now, sink  # noqa: F401
+from tests.integration.notifications.notif_world import World, now
 from tests.support.tokens import TEST_SECRET
 
 WEB = "http://web.test"

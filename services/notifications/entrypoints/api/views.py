@@ -13,7 +13,6 @@ from services.notifications.entrypoints.api.schemas import (DeadLetterArgs, Dead
                                                             NotificationPage, ReplayOut)
 from shared.auth import current_principal, require_role
 from shared.errors import NotFound
-from shared.pagination import PageArgs
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
 
 blp = Blueprint("notifications", __name__, url_prefix="/v1", description="Notification log and inbox")
