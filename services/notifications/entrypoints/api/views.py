@@ -8,6 +8,7 @@ from flask_smorest import Blueprint, abort
 from services.notifications.bootstrap import unit_of_work
 from services.notifications.entrypoints.api.schemas import (DeadLetterArgs, DeadLetterPage, InboxPage,
                                                             NotificationListArgs, NotificationPage, ReplayOut)
+from shared.audit import audited
 from shared.auth import current_principal, require_role
 from shared.pagination import PageArgs
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
@@ -19,6 +20,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/v1", description="Notifi
 class Notifications(MethodView):
     @blp.arguments(NotificationListArgs, location="query")
     @blp.response(200, NotificationPage)
+    @audited("notification.list")
     def get(self, args):
         """The notification log: admins all; facilitators their groups' and their own; participants their own."""
         principal = current_principal()
@@ -38,6 +40,7 @@ class Notifications(MethodView):
 class ParticipantInbox(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, InboxPage)
+    @audited("notification.list")
     def get(self, args, participant_id):
         """A participant's in-app inbox (the participant themself, or an admin)."""
         principal = require_role("participant", "admin")

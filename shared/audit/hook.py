@@ -1,0 +1,227 @@
+"""How requests become audit rows.
+
+A view opts in with `@audited(action)`, placed right above its `def` (under the blueprint's
+decorators). Which participants the request touched is found, in this order of discovery:
+- the path's `participant_id`;
+- `note_participants(...)`, for a view that knows better (optional);
+- for a change, every row the change writes that names a participant (a mapped object whose table
+  is `participants`, or one with a `participant_id`), recorded by the SQLAlchemy session itself in
+  the same transaction, just before it commits;
+- for a read, what the view returns: its `items`' (or its own) `subject_field` (`participant_id`,
+  or `id` for a participant resource). A participant let in reads their own record.
+A request that touched none still leaves one row without a participant (a list that came back
+empty, a refusal of a session id). Reads and refusals are queued (shared.audit.buffer).
+"""
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import chain
+
+from flask import Flask, Response, current_app, g, has_request_context, request
+from sqlalchemy import Table, event, insert, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.access_log import mask_path
+from shared.audit.buffer import AuditBuffer
+from shared.audit.record import ALLOWED, AccessRecord, outcome_of
+from shared.auth import AuthError, decode_token
+from shared.logging import current_correlation_id
+from shared.rate_limit import client_address
+
+PARTICIPANT_TABLES = frozenset({"participants"})  # rows whose own id is a participant's id
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    action: str
+    subject_field: str = "participant_id"
+    change: bool | None = None       # None: every method but GET and HEAD changes data
+    credential: str | None = None    # the actor's role when the view's own credential let them in
+
+    def changes(self, method: str) -> bool:
+        return method not in _READ_METHODS if self.change is None else self.change and method != "HEAD"
+
+
+def audited(action: str, *, subject_field: str = "participant_id", change: bool | None = None,
+            credential: str | None = None):
+    """Record every call of this view (see the module's docstring)."""
+    spec = AuditSpec(action, subject_field, change, credential)
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            result = view(*args, **kwargs)
+            state = _state()
+            if state is not None and not state.change:
+                state.add(_subjects(result, spec.subject_field))
+            return result
+        wrapper.iop_audit = spec
+        return wrapper
+    return decorate
+
+
+def note_participants(*participant_ids) -> None:
+    """Tell the audit which participants this request read or changed (any the view knows of)."""
+    state = _state()
+    if state is not None:
+        state.add(participant_ids)
+
+
+@dataclass
+class RequestAudit:
+    spec: AuditSpec
+    change: bool
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    participants: dict[str, None] = field(default_factory=dict)  # an ordered set
+    in_flight: list[str | None] = field(default_factory=list)
+    committed: set[str | None] = field(default_factory=set)
+
+    def add(self, ids: Iterable) -> None:
+        for value in ids:
+            if value is None:
+                continue
+            try:  # canonical text: ids reach the audit as UUIDs, strings, or whatever a path held
+                text = str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+            except ValueError:
+                continue
+            self.participants[text] = None
+
+
+def _subjects(result, name: str) -> list:
+    if isinstance(result, tuple):  # (body, status) or (body, status, headers)
+        result = result[0] if result else None
+    if isinstance(result, dict) and isinstance(result.get("items"), list):
+        return [_field(item, name) for item in result["items"]]
+    value = _field(result, name)
+    return [] if value is None else [value]
+
+
+def _field(item, name: str):
+    if isinstance(item, dict):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+def _spec_for(app: Flask, endpoint: str, method: str) -> AuditSpec | None:
+    cache = app.extensions["iop_audit_specs"]
+    key = (endpoint, method)
+    if key not in cache:
+        view = app.view_functions.get(endpoint)
+        view_class = getattr(view, "view_class", None)
+        if view_class is not None:
+            handler = getattr(view_class, method.lower(), None)
+            if handler is None and method == "HEAD":
+                handler = getattr(view_class, "get", None)
+            view = handler
+        cache[key] = getattr(view, "iop_audit", None)
+    return cache[key]
+
+
+def _state() -> RequestAudit | None:
+    if not has_request_context():
+        return None
+    state = g.get("iop_audit")
+    if state is None:
+        if "iop_audit_specs" not in current_app.extensions or request.endpoint is None:
+            return None
+        spec = _spec_for(current_app, request.endpoint, request.method)
+        if spec is None:
+            return None
+        state = g.iop_audit = RequestAudit(spec, spec.changes(request.method))
+        state.add([(request.view_args or {}).get("participant_id")])
+    return state
+
+
+def _actor(spec: AuditSpec, status: int) -> tuple[str, str | None]:
+    principal = g.get("principal")
+    if principal is None:
+        # A public view (a signed feed with its bearer fallback) checks the header itself.
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            try:
+                principal = decode_token(token.strip(), current_app.extensions["iop_jwt_secret"])
+            except AuthError:
+                principal = None
+    if principal is not None:
+        return principal.role, principal.sub[:64]
+    if spec.credential and status < 400:
+        return spec.credential, None
+    return "anonymous", None
+
+
+def _records(state: RequestAudit, participant_ids: list[str | None], outcome: str, status: int | None
+             ) -> list[dict]:
+    settings = current_app.extensions["iop"].settings
+    role, actor_id = _actor(state.spec, status or 200)
+    now = datetime.now(timezone.utc)
+    resource = mask_path(request.path)[:300]
+    correlation, address = current_correlation_id(), client_address()[:64]
+    return [AccessRecord(
+        at=now, service=settings.service, actor_role=role, actor_id=actor_id, action=state.spec.action,
+        method=request.method, resource=resource, participant_id=pid, request_id=state.request_id,
+        correlation_id=correlation, client_address=address, outcome=outcome, status=status).row()
+        for pid in participant_ids]
+
+
+def _participant_of(obj) -> str | None:
+    if inspect(obj).mapper.local_table.name in PARTICIPANT_TABLES:
+        return getattr(obj, "id", None)
+    return getattr(obj, "participant_id", None)
+
+
+def install_audit(app: Flask, session_factory: sessionmaker[Session], table: Table, buffer: AuditBuffer) -> None:
+    app.extensions["iop_audit_specs"] = {}
+    app.extensions["iop_audit_buffer"] = buffer
+
+    @app.after_request
+    def _record(response: Response):
+        state = _state()
+        if state is None or state.committed:
+            return response  # not audited, or a change already recorded in its own transaction
+        status = response.status_code
+        ids = list(state.participants)
+        if not ids and status < 400:
+            principal = g.get("principal")
+            if principal is not None and principal.is_participant:
+                ids = [principal.sub]  # a participant let in read their own record
+        buffer.add(_records(state, ids or [None], outcome_of(status), status))
+        return response
+
+    @event.listens_for(session_factory, "after_flush")
+    def _collect(session: Session, _context) -> None:
+        state = _state()
+        if state is None or not state.change:
+            return
+        dirty = (obj for obj in session.dirty if session.is_modified(obj))
+        state.add(_participant_of(obj) for obj in chain(session.new, dirty, session.deleted))
+
+    @event.listens_for(session_factory, "before_commit")
+    def _stage(session: Session) -> None:
+        state = _state()
+        if state is None or not state.change:
+            return
+        session.flush()  # the last changes' participants, collected by _collect
+        ids: list[str | None] = [pid for pid in state.participants if pid not in state.committed]
+        if not ids and not state.committed:
+            ids = [None]
+        state.in_flight = ids
+        if ids:
+            session.execute(insert(table), _records(state, ids, ALLOWED, None))
+
+    @event.listens_for(session_factory, "after_commit")
+    def _committed(_session: Session) -> None:
+        state = _state()
+        if state is not None and state.change and state.in_flight:
+            state.committed.update(state.in_flight)
+            state.in_flight = []
+
+    @event.listens_for(session_factory, "after_rollback")
+    def _rolled_back(_session: Session) -> None:
+        state = _state()
+        if state is not None:
+            state.in_flight = []

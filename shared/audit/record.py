@@ -1,0 +1,41 @@
+"""One access to participant data, as the audit keeps it: ids only, never a name or a contact."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+ALLOWED, REFUSED, FAILED = "allowed", "refused", "failed"
+# Out of scope answers 404 (whether someone is a client is itself protected), a role that may never
+# do something 403, a missing or broken credential 401: each is a refusal. Any other error (invalid
+# input, a conflict, a server error) is a failure: nothing was shown or changed.
+REFUSAL_STATUSES = frozenset({401, 403, 404, 410})
+
+
+def outcome_of(status: int) -> str:
+    if status < 400:
+        return ALLOWED
+    return REFUSED if status in REFUSAL_STATUSES else FAILED
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    at: datetime
+    service: str
+    actor_role: str          # admin, facilitator, participant; join_link, feed_token; anonymous
+    actor_id: str | None     # the token's subject (an id), None when there is no valid credential
+    action: str              # e.g. participant.read, enrollment.create
+    method: str
+    resource: str            # the request path (ids only; credentials in paths masked)
+    participant_id: str | None
+    request_id: str          # the rows of one request share it
+    correlation_id: str | None
+    client_address: str | None
+    outcome: str
+    status: int | None       # None for a change recorded in its own transaction, before the response
+    id: str = ""
+
+    def row(self) -> dict:
+        values = asdict(self)
+        values["id"] = self.id or str(uuid.uuid4())
+        return values
