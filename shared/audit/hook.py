@@ -2,7 +2,7 @@
 
 A view opts in with `@audited(action)`, placed right above its `def` (under the blueprint's
 decorators). Which participants the request touched is found, in this order of discovery:
-- the path's `participant_id`;
+- the path's `participant_id`, and for a change the `participant_id`s of its JSON body;
 - `note_participants(...)`, for a view that knows better (optional);
 - for a change, every row the change writes that names a participant (a mapped object whose table
   is `participants`, or one with a `participant_id`), recorded by the SQLAlchemy session itself in
@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import chain
+from typing import Any
 
 from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import Table, event, insert, inspect
@@ -28,7 +29,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from shared.access_log import mask_path
 from shared.audit.buffer import AuditBuffer
 from shared.audit.record import ALLOWED, AccessRecord, outcome_of
-from shared.auth import AuthError, decode_token
 from shared.logging import current_correlation_id
 from shared.rate_limit import client_address
 
@@ -39,7 +39,7 @@ _READ_METHODS = frozenset({"GET", "HEAD"})
 @dataclass(frozen=True)
 class AuditSpec:
     action: str
-    subject_field: str = "participant_id"
+    subject_field: str | Callable[[Any], Any] = "participant_id"  # or a function of one returned item
     change: bool | None = None       # None: every method but GET and HEAD changes data
     credential: str | None = None    # the actor's role when the view's own credential let them in
 
@@ -47,7 +47,7 @@ class AuditSpec:
         return method not in _READ_METHODS if self.change is None else self.change and method != "HEAD"
 
 
-def audited(action: str, *, subject_field: str = "participant_id", change: bool | None = None,
+def audited(action: str, *, subject_field: str | Callable[[Any], Any] = "participant_id", change: bool | None = None,
             credential: str | None = None):
     """Record every call of this view (see the module's docstring)."""
     spec = AuditSpec(action, subject_field, change, credential)
@@ -92,7 +92,7 @@ class RequestAudit:
             self.participants[text] = None
 
 
-def _subjects(result, name: str) -> list:
+def _subjects(result, name) -> list:
     if isinstance(result, tuple):  # (body, status) or (body, status, headers)
         result = result[0] if result else None
     if isinstance(result, dict) and isinstance(result.get("items"), list):
@@ -101,7 +101,9 @@ def _subjects(result, name: str) -> list:
     return [] if value is None else [value]
 
 
-def _field(item, name: str):
+def _field(item, name):
+    if callable(name):
+        return name(item)
     if isinstance(item, dict):
         return item.get(name)
     return getattr(item, name, None)
@@ -134,23 +136,25 @@ def _state() -> RequestAudit | None:
             return None
         state = g.iop_audit = RequestAudit(spec, spec.changes(request.method))
         state.add([(request.view_args or {}).get("participant_id")])
+        if state.change:
+            state.add(_body_participants())
     return state
 
 
+def _body_participants() -> list:
+    """The `participant_id`s a change's JSON body names (an enrollment, an attendance list): the
+    change concerns them even when it turns out to change nothing, or is refused."""
+    body = request.get_json(silent=True) if request.is_json else None
+    items = body if isinstance(body, list) else [body]
+    return [item.get("participant_id") for item in items if isinstance(item, dict)]
+
+
 def _actor(spec: AuditSpec, status: int) -> tuple[str, str | None]:
-    principal = g.get("principal")
-    if principal is None:
-        # A public view (a signed feed with its bearer fallback) checks the header itself.
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token:
-            try:
-                principal = decode_token(token.strip(), current_app.extensions["iop_jwt_secret"])
-            except AuthError:
-                principal = None
+    principal = g.get("principal")  # set by shared.auth, also when a public view checks a bearer itself
     if principal is not None:
         return principal.role, principal.sub[:64]
     if spec.credential and status < 400:
-        return spec.credential, None
+        return spec.credential, None  # let in by the view's own credential (a signed link or feed)
     return "anonymous", None
 
 
@@ -197,8 +201,8 @@ def install_audit(app: Flask, session_factory: sessionmaker[Session], table: Tab
         state = _state()
         if state is None or not state.change:
             return
-        dirty = (obj for obj in session.dirty if session.is_modified(obj))
-        state.add(_participant_of(obj) for obj in chain(session.new, dirty, session.deleted))
+        # Dirty even when set to the same values: re-recording someone's attendance concerns them.
+        state.add(_participant_of(obj) for obj in chain(session.new, session.dirty, session.deleted))
 
     @event.listens_for(session_factory, "before_commit")
     def _stage(session: Session) -> None:

@@ -20,7 +20,8 @@ blp = Blueprint("notifications", __name__, url_prefix="/v1", description="Notifi
 class Notifications(MethodView):
     @blp.arguments(NotificationListArgs, location="query")
     @blp.response(200, NotificationPage)
-    @audited("notification.list")
+    @audited("notification.list", subject_field=lambda n: n.recipient_id if n.recipient_kind == "participant"
+             else None)
     def get(self, args):
         """The notification log: admins all; facilitators their groups' and their own; participants their own."""
         principal = current_principal()
