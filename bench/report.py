@@ -103,6 +103,13 @@ def budget_rows(results: dict) -> list[dict]:
             rows.append(_row(f"{label}: p99 < 50 ms at a steady 200 req/s",
                              f"p99 {s['p99_ms']} ms (p50 {s['p50_ms']} ms, {s['requests']} requests, "
                              f"errors {s['errors']})", f"p99 at 64 connections: {r['p99_ms']} ms", ok))
+    audit = m.get("audit")
+    if audit:
+        for label, r in audit["endpoints"].items():
+            rows.append(_row(f"{label}: the access audit costs <= 10% of req/s",
+                             f"cost {r['cost']:.1%}: {r['on_requests_per_second']} req/s audited",
+                             f"AUDIT_ENABLED=false, interleaved {audit['rounds']} x {audit['slice_seconds']} s: "
+                             f"{r['off_requests_per_second']} req/s", r["within_budget"]))
     relay = m.get("relay")
     if relay:
         rows.append(_row("outbox relay: >= 5,000 events/s, outbox row to confirmed on the broker",
