@@ -1,0 +1,46 @@
+"""The access audit's pure parts: how a status reads as an outcome, and the read buffer keeping every
+row until the database takes it."""
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from shared.audit.buffer import AuditBuffer
+from shared.audit.record import AccessRecord, outcome_of
+from shared.audit.table import define_audit_table
+
+
+@pytest.mark.parametrize(("status", "outcome"), [(200, "allowed"), (201, "allowed"), (302, "allowed"),
+                                                 (401, "refused"), (403, "refused"), (404, "refused"),
+                                                 (410, "refused"), (409, "failed"), (422, "failed"),
+                                                 (500, "failed")])
+def test_a_status_reads_as_an_outcome(status, outcome):
+    assert outcome_of(status) == outcome
+
+
+def _record() -> dict:
+    return AccessRecord(at=datetime.now(UTC), service="roster", actor_role="admin", actor_id=str(uuid.uuid4()),
+                        action="participant.read", method="GET", resource="/v1/participants/x",
+                        participant_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()), correlation_id="c1",
+                        client_address="127.0.0.1", outcome="allowed", status=200).row()
+
+
+def test_rows_the_database_refuses_stay_queued_and_are_written_later(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+    metadata = sa.MetaData()
+    table = define_audit_table(metadata)
+    buffer = AuditBuffer(engine, table, flush_seconds=3600)
+    rows = [_record() for _ in range(3)]
+    buffer.add(rows)
+    with pytest.raises(sa.exc.OperationalError):  # no table yet: the database refuses the batch
+        buffer.flush()
+    assert buffer.pending == 3
+    metadata.create_all(engine)
+    assert buffer.flush() == 3 and buffer.pending == 0
+    with engine.connect() as conn:
+        assert sorted(conn.scalars(sa.select(table.c.id))) == sorted(row["id"] for row in rows)
+    buffer.close()
+    engine.dispose()
