@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared.access_log import mask_path
 from shared.audit.buffer import AuditBuffer
-from shared.audit.record import ALLOWED, AccessRecord, outcome_of
+from shared.audit.record import ALLOWED, AccessRecord, new_request_id, outcome_of
 from shared.logging import current_correlation_id
 from shared.rate_limit import client_address
 
@@ -58,7 +58,7 @@ def audited(action: str, *, subject_field: str | Callable[[Any], Any] = "partici
             result = view(*args, **kwargs)
             state = _state()
             if state is not None and not state.change:
-                state.add(_subjects(result, spec.subject_field))
+                state.add(_subjects(result, spec.subject_field), stored=True)
             return result
         wrapper.iop_audit = spec
         return wrapper
@@ -76,12 +76,19 @@ def note_participants(*participant_ids) -> None:
 class RequestAudit:
     spec: AuditSpec
     change: bool
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=new_request_id)
     participants: dict[str, None] = field(default_factory=dict)  # an ordered set
     in_flight: list[str | None] = field(default_factory=list)
     committed: set[str | None] = field(default_factory=set)
 
-    def add(self, ids: Iterable) -> None:
+    def add(self, ids: Iterable, stored: bool = False) -> None:
+        """Note participant ids; unless `stored` (read from this service's own rows), each is checked
+        to be a UUID, since paths and bodies hold whatever a client sent."""
+        if stored:
+            for value in ids:
+                if value is not None:
+                    self.participants[str(value)] = None
+            return
         for value in ids:
             if value is None:
                 continue
@@ -165,11 +172,11 @@ def _records(state: RequestAudit, participant_ids: list[str | None], outcome: st
     now = datetime.now(timezone.utc)
     resource = mask_path(request.path)[:300]
     correlation, address = current_correlation_id(), client_address()[:64]
-    return [AccessRecord(
+    return AccessRecord(
         at=now, service=settings.service, actor_role=role, actor_id=actor_id, action=state.spec.action,
-        method=request.method, resource=resource, participant_id=pid, request_id=state.request_id,
-        correlation_id=correlation, client_address=address, outcome=outcome, status=status).row()
-        for pid in participant_ids]
+        method=request.method, resource=resource, participant_ids=tuple(participant_ids),
+        request_id=state.request_id, correlation_id=correlation, client_address=address, outcome=outcome,
+        status=status).rows()
 
 
 def _participant_of(obj) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared.audit.buffer import AuditBuffer
-from shared.audit.record import AccessRecord, outcome_of
+from shared.audit.record import AccessRecord, new_request_id, outcome_of
 from shared.audit.table import define_audit_table
 
 
@@ -21,11 +21,19 @@ def test_a_status_reads_as_an_outcome(status, outcome):
     assert outcome_of(status) == outcome
 
 
-def _record() -> dict:
+def _record(*participant_ids) -> AccessRecord:
     return AccessRecord(at=datetime.now(UTC), service="roster", actor_role="admin", actor_id=str(uuid.uuid4()),
-                        action="participant.read", method="GET", resource="/v1/participants/x",
-                        participant_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()), correlation_id="c1",
-                        client_address="127.0.0.1", outcome="allowed", status=200).row()
+                        action="participant.list", method="GET", resource="/v1/participants",
+                        participant_ids=participant_ids, request_id=new_request_id(), correlation_id="c1",
+                        client_address="127.0.0.1", outcome="allowed", status=200)
+
+
+def test_a_record_is_one_row_per_participant_or_one_without():
+    a, b = str(uuid.uuid4()), str(uuid.uuid4())
+    rows = _record(a, b).rows()
+    assert [row["participant_id"] for row in rows] == [a, b]
+    assert len({row["id"] for row in rows}) == 2 and {row["request_id"] for row in rows} == {rows[0]["request_id"]}
+    assert [row["participant_id"] for row in _record().rows()] == [None]
 
 
 def test_rows_the_database_refuses_stay_queued_and_are_written_later(tmp_path):
@@ -33,7 +41,7 @@ def test_rows_the_database_refuses_stay_queued_and_are_written_later(tmp_path):
     metadata = sa.MetaData()
     table = define_audit_table(metadata)
     buffer = AuditBuffer(engine, table, flush_seconds=3600)
-    rows = [_record() for _ in range(3)]
+    rows = _record(*(str(uuid.uuid4()) for _ in range(3))).rows()
     buffer.add(rows)
     with pytest.raises(sa.exc.OperationalError):  # no table yet: the database refuses the batch
         buffer.flush()
