@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from shared.audit.buffer import close_all  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from tests.support.databases import AMQP_URL, PG_URL, DatabaseFactory, reachable  # noqa: E402
 from tests.support.tokens import TEST_SECRET  # noqa: E402
@@ -36,6 +37,7 @@ def services_up():
 def databases(services_up, tmp_path_factory):
     factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
     yield factory
+    close_all()  # the apps' queued audit rows go to their databases while these still exist
     factory.drop_all()
 
 

@@ -102,7 +102,9 @@ class AuditBuffer:
 
 
 @atexit.register
-def _flush_all_at_exit() -> None:
+def close_all() -> None:
+    """Write what every buffer of this process holds and stop their threads (at exit; tests call it
+    before dropping their databases)."""
     for buffer in list(_buffers):
         buffer.close()
 

@@ -151,7 +151,10 @@ def _state() -> RequestAudit | None:
 def _body_participants() -> list:
     """The `participant_id`s a change's JSON body names (an enrollment, an attendance list): the
     change concerns them even when it turns out to change nothing, or is refused."""
-    body = request.get_json(silent=True) if request.is_json else None
+    try:
+        body = request.get_json(silent=True) if request.is_json else None
+    except Exception:  # noqa: BLE001 - too large or too deep: refused already (413, 400), nobody named
+        return []
     items = body if isinstance(body, list) else [body]
     return [item.get("participant_id") for item in items if isinstance(item, dict)]
 
