@@ -11,7 +11,6 @@ import atexit
 import logging
 import os
 import threading
-import time
 import weakref
 
 from sqlalchemy import Table, insert
@@ -87,18 +86,30 @@ class AuditBuffer:
         with self._lock:
             if self._thread is not None:
                 return
-            self._thread = threading.Thread(target=self._run, name="audit-flush", daemon=True)
+            # The thread holds the buffer only while it writes: an app that is dropped (tests build
+            # hundreds) takes its buffer, engine and pooled connections with it.
+            self._thread = threading.Thread(target=_run, args=(weakref.ref(self),), name="audit-flush", daemon=True)
         self._thread.start()
 
-    def _run(self) -> None:
-        while not self._closed:
-            self._wake.wait(self.flush_seconds)
-            self._wake.clear()
-            try:
-                self.flush()
-            except Exception:  # noqa: BLE001 - kept queued; tried again at the next tick
-                log.warning("audit rows not written yet; will retry", extra={"rows": self.pending})
-                time.sleep(min(self.flush_seconds * 4, 5))
+
+def _run(ref: "weakref.ref[AuditBuffer]") -> None:
+    while True:
+        buffer = ref()
+        if buffer is None or buffer._closed:
+            return
+        wake, seconds = buffer._wake, buffer.flush_seconds
+        del buffer
+        wake.wait(seconds)
+        wake.clear()
+        buffer = ref()
+        if buffer is None:
+            return
+        try:
+            buffer.flush()
+        except Exception:  # noqa: BLE001 - kept queued; tried again at the next tick
+            log.warning("audit rows not written yet; will retry", extra={"rows": buffer.pending})
+            wake.wait(min(seconds * 4, 5))
+        del buffer
 
 
 @atexit.register

@@ -52,3 +52,23 @@ def test_rows_the_database_refuses_stay_queued_and_are_written_later(tmp_path):
         assert sorted(conn.scalars(sa.select(table.c.id))) == sorted(row["id"] for row in rows)
     buffer.close()
     engine.dispose()
+
+
+def test_a_dropped_buffer_does_not_outlive_its_app(tmp_path):
+    """Its thread lets go: tests build hundreds of apps, each with an engine and pooled connections."""
+    import gc
+    import weakref
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+    metadata = sa.MetaData()
+    table = define_audit_table(metadata)
+    metadata.create_all(engine)
+    buffer = AuditBuffer(engine, table, flush_seconds=0.01)
+    buffer.add(_record(str(uuid.uuid4())).rows())
+    thread, ref = buffer._thread, weakref.ref(buffer)
+    buffer.flush()
+    del buffer
+    gc.collect()
+    thread.join(timeout=5)
+    assert ref() is None and not thread.is_alive()
+    engine.dispose()
