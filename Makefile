@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SERVICES := roster sessions notifications
 
-.PHONY: install run migrate test test-unit test-reliability bench check-broker compose-config clean
+.PHONY: install browser run migrate test test-unit test-reliability bench check-broker compose-config clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The browser tests drive Debian's chromium through Playwright (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 migrate: install
 	@for s in $(SERVICES); do $(PY) -m services.$$s.entrypoints.migrate || exit 1; done
@@ -24,7 +28,7 @@ run: check-broker migrate
 	mkdir -p var/mail
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho -f deploy/Procfile.dev -d . -e /dev/null start
 
-test: install
+test: install browser
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m "not reliability"
 
 test-reliability: install
@@ -32,12 +36,14 @@ test-reliability: install
 
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.web_pages
 
 test-unit: install
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit
 
 compose-config: install
-	JWT_SECRET=ci-only-secret-0123456789abcdef0123 POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
+	JWT_SECRET=ci-only-secret-0123456789abcdef0123 WEB_SECRET_KEY=ci-only-web-key-0123456789abcdef0123 \
+	  POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
 	  "$$($(PY) -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" \
 	  -f docker-compose.yml --env-file /dev/null config -q && echo "docker-compose.yml is valid"
 

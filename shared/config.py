@@ -44,6 +44,7 @@ class Settings:
     relay_batch_size: int = 2000
     consumer_prefetch: int = 50
     consumer_max_attempts: int = 5
+    queue_type: str = "quorum"  # RABBITMQ_QUEUE_TYPE: classic only for a broker whose queues are classic
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -70,6 +71,7 @@ class Settings:
             relay_batch_size=_int("RELAY_BATCH_SIZE", 2000),
             consumer_prefetch=_int("CONSUMER_PREFETCH", 50),
             consumer_max_attempts=_int("CONSUMER_MAX_ATTEMPTS", 5),
+            queue_type=_env("RABBITMQ_QUEUE_TYPE", "quorum").lower(),
             extra={k: v for k, v in os.environ.items() if k.isupper() and v != ""},
         )
         settings.check()
@@ -78,6 +80,8 @@ class Settings:
     def check(self) -> None:
         if self.app_env not in ("development", "test", "production"):
             raise ConfigError(f"APP_ENV must be development, test or production, got {self.app_env!r}")
+        if self.queue_type not in ("quorum", "classic"):
+            raise ConfigError(f"RABBITMQ_QUEUE_TYPE must be quorum or classic, got {self.queue_type!r}")
         if self.production:
             if self.jwt_secret == DEV_JWT_SECRET or len(self.jwt_secret) < 32:
                 raise ConfigError("production needs JWT_SECRET set to a random value of 32+ characters")

@@ -12,18 +12,22 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from shared.auth import public
+from shared.messaging.broker import node_urls
 from shared.metrics import outbox_backlog
 
 health = Blueprint("health", __name__)
 
 
 def broker_reachable(amqp_url: str, timeout: float = 0.3) -> bool:
-    parsed = urlparse(amqp_url)
-    try:
-        with socket.create_connection((parsed.hostname or "localhost", parsed.port or 5672), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    """True when a node AMQP_URL names (one URL, or several comma-separated) accepts a connection."""
+    for url in node_urls(amqp_url):
+        parsed = urlparse(url)
+        try:
+            with socket.create_connection((parsed.hostname or "localhost", parsed.port or 5672), timeout=timeout):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 @health.get("/healthz")

@@ -47,7 +47,8 @@ class JsonFormatter(logging.Formatter):
     # Only these extra attributes are copied: callers pass ids and counts, nothing else.
     EXTRA_KEYS = ("event_id", "event_type", "group_id", "participant_id", "session_id", "enrollment_id",
                   "notification_id", "facilitator_id", "status", "attempts", "count", "path", "method",
-                  "duration_ms", "channel", "queue", "error", "consumer", "outbox_backlog")
+                  "duration_ms", "channel", "queue", "error", "consumer", "outbox_backlog", "role", "subject_hash",
+                  "outcome")
 
     def format(self, record: logging.LogRecord) -> str:
         line = {

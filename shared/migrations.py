@@ -9,6 +9,8 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, pool
 from sqlalchemy import create_engine
 
@@ -25,6 +27,18 @@ def alembic_config(service: str, database_url: str) -> Config:
 
 def upgrade(service: str, database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(service, database_url), revision)
+
+
+def schema_at_head(service: str, database_url: str) -> bool:
+    """Whether the database's schema is at the newest revision this code knows (what the migrate
+    Job leaves behind); False while the Job has not run yet, or has not finished."""
+    heads = set(ScriptDirectory.from_config(alembic_config(service, database_url)).get_heads())
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    finally:
+        engine.dispose()
 
 
 def run_env(target_metadata: MetaData) -> None:

@@ -2,6 +2,7 @@
 apply migrations, relay the outbox, consume events."""
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from shared.config import Settings
@@ -10,6 +11,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.pipeline import EventPipeline
 from shared.messaging.provision import provision_consumer_queue
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.topology import QueueDeclarationRefused
 from shared.metrics import WorkerMetrics, serve_worker_metrics
 from shared.migrations import upgrade
 from shared.web.context import ServiceContext
@@ -26,8 +28,10 @@ def migrate(service: str, queue: str | None = None, bindings: list[str] | None =
     upgrade(service, settings.database_url)
     log.info("database schema is up to date")
     if queue is not None:
-        provision_consumer_queue(settings.amqp_url, settings.get("CONSUMER_QUEUE", queue), bindings or [],
-                                 retry_delays(settings), float(settings.get("BROKER_WAIT_SECONDS", "60")))
+        with refused_queue_exits():
+            provision_consumer_queue(settings.amqp_url, settings.get("CONSUMER_QUEUE", queue), bindings or [],
+                                     retry_delays(settings), float(settings.get("BROKER_WAIT_SECONDS", "60")),
+                                     settings.queue_type)
 
 
 def retry_delays(settings: Settings) -> list[float]:
@@ -41,6 +45,7 @@ def relay(context: ServiceContext) -> None:
     OutboxRelay(context.session_factory, context.tables, settings.amqp_url,
                 batch_size=settings.relay_batch_size,
                 idle_poll_seconds=float(settings.get("RELAY_IDLE_POLL_SECONDS", "0.02")),
+                confirm_timeout=float(settings.get("RELAY_CONFIRM_TIMEOUT_SECONDS", "30")),
                 stop=GracefulStop().install(), heartbeat=Heartbeat(settings.heartbeat_file),
                 metrics=WorkerMetrics(settings.service)).run()
 
@@ -49,7 +54,19 @@ def consume(context: ServiceContext, pipeline: EventPipeline, queue: str, bindin
     settings = context.settings
     configure_logging(f"{settings.service}-consumer", settings.log_level)
     serve_worker_metrics()
-    EventConsumer(pipeline, settings.amqp_url, queue, bindings, prefetch=settings.consumer_prefetch,
-                  max_attempts=settings.consumer_max_attempts, retry_delays=retry_delays(settings),
-                  stop=GracefulStop().install(), heartbeat=Heartbeat(settings.heartbeat_file),
-                  metrics=WorkerMetrics(settings.service)).run()
+    with refused_queue_exits():
+        EventConsumer(pipeline, settings.amqp_url, queue, bindings, prefetch=settings.consumer_prefetch,
+                      max_attempts=settings.consumer_max_attempts, retry_delays=retry_delays(settings),
+                      stop=GracefulStop().install(), heartbeat=Heartbeat(settings.heartbeat_file),
+                      metrics=WorkerMetrics(settings.service), queue_type=settings.queue_type).run()
+
+
+@contextlib.contextmanager
+def refused_queue_exits():
+    """A queue the broker holds with another type stops the process with the reason as its last
+    words (retrying cannot help: an operator must move the queue or set RABBITMQ_QUEUE_TYPE)."""
+    try:
+        yield
+    except QueueDeclarationRefused as exc:
+        log.error("queue declaration refused: %s", exc)
+        raise SystemExit(f"error: {exc}") from None

@@ -1,5 +1,11 @@
 """The broker side of a consuming service: bounded prefetch, manual acks after commit, retries with
-back-off through TTL queues, dead letters after a bounded number of attempts, reconnect forever.
+back-off through TTL queues, dead letters after a bounded number of attempts, reconnect forever
+(to any node AMQP_URL names: see shared/messaging/broker.py).
+
+Attempts are counted by us in the x-attempts header, not by the broker: a failed handling is
+re-published to a retry queue and acked, so a quorum queue's own redelivery count (x-delivery-count)
+only grows when a consumer dies or its connection drops with the message in hand. No x-delivery-limit
+is set: the inbox absorbs those redeliveries, and a limit would drop a message that did nothing wrong.
 
 The message is acked only after its effect is committed (or after it was parked in a retry queue
 or the dead-letter table), so a crash at any point means redelivery, which the inbox absorbs.
@@ -14,6 +20,7 @@ from pika.exceptions import AMQPError
 
 from shared.events import InvalidEvent, parse_envelope
 from shared.logging import correlation
+from shared.messaging.broker import connect
 from shared.messaging.dead_letters import record_dead_letter
 from shared.messaging.pipeline import EventPipeline, Outcome
 from shared.messaging.topology import declare_consumer_topology, retry_queue_name
@@ -26,7 +33,8 @@ ATTEMPTS_HEADER = "x-attempts"
 class EventConsumer:
     def __init__(self, pipeline: EventPipeline, amqp_url: str, queue: str, bindings: list[str],
                  prefetch: int = 50, max_attempts: int = 5, retry_delays: list[float] | None = None,
-                 stop: GracefulStop | None = None, heartbeat: Heartbeat | None = None, metrics=None):
+                 stop: GracefulStop | None = None, heartbeat: Heartbeat | None = None, metrics=None,
+                 queue_type: str = "quorum"):
         self.pipeline = pipeline
         self.amqp_url = amqp_url
         self.queue = queue
@@ -37,6 +45,7 @@ class EventConsumer:
         self.stop = stop or GracefulStop()
         self.heartbeat = heartbeat or Heartbeat(None)
         self.metrics = metrics
+        self.queue_type = queue_type
 
     def run(self) -> None:
         delays = backoff_delays()
@@ -48,15 +57,15 @@ class EventConsumer:
                 delay = next(delays)
                 log.warning("broker unreachable (%s); reconnecting in %.1fs", type(exc).__name__, delay,
                             extra={"queue": self.queue})
+                self.heartbeat.beat()  # waiting for the broker is a loop turning, not a stuck one
                 self.stop.wait(delay)
         log.info("consumer stopped", extra={"queue": self.queue})
 
     def _consume(self) -> None:
-        params = pika.URLParameters(self.amqp_url)
-        connection = pika.BlockingConnection(params)
+        connection = connect(self.amqp_url)  # the first node of AMQP_URL that answers
         try:
             channel = connection.channel()
-            declare_consumer_topology(channel, self.queue, self.bindings, self.retry_delays)
+            declare_consumer_topology(channel, self.queue, self.bindings, self.retry_delays, self.queue_type)
             channel.confirm_delivery()  # retries we park must be on the broker before we ack
             channel.basic_qos(prefetch_count=self.prefetch)
             log.info("consuming", extra={"queue": self.queue})

@@ -5,8 +5,8 @@ Rows go out in batches with publisher confirms (the broker acks many deliveries 
 and up to `window` batches are in flight at once, so reading the next batch from the database
 overlaps the broker's confirms of the previous one instead of one round trip per message. A row
 is marked sent only after its ack; a nack or a lost connection leaves it unsent, to be published
-again (consumers deduplicate by event id). While the broker is down it keeps reconnecting; rows
-wait in the outbox.
+again (consumers deduplicate by event id). While the broker is down it keeps reconnecting, to the
+next node AMQP_URL names each time (shared/messaging/broker.py); rows wait in the outbox.
 
 On PostgreSQL each batch is claimed with FOR UPDATE SKIP LOCKED and the lock is held until its
 confirms are in and it is marked, so several relays can run side by side. SQLite has one writer at
@@ -18,6 +18,7 @@ database's work overlaps the publishing of the next batches instead of pausing i
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -30,6 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import is_sqlite
+from shared.messaging.broker import broker_nodes
 from shared.messaging.tables import MessagingTables
 from shared.messaging.topology import EXCHANGE
 from shared.worker import GracefulStop, Heartbeat, backoff_delays
@@ -43,18 +45,23 @@ class _Batch:
     pending: dict[int, int] = field(default_factory=dict)  # delivery tag -> outbox seq
     acked: list[int] = field(default_factory=list)
     nacked: list[int] = field(default_factory=list)
+    published_at: float = field(default_factory=time.monotonic)
 
 
 class OutboxRelay:
     def __init__(self, session_factory: sessionmaker[Session], tables: MessagingTables, amqp_url: str,
                  batch_size: int = 2000, idle_poll_seconds: float = 0.02, window: int = 3,
+                 confirm_timeout: float = 30.0,
                  stop: GracefulStop | None = None, heartbeat: Heartbeat | None = None, metrics=None):
         self.session_factory = session_factory
         self.outbox = tables.outbox
         self.amqp_url = amqp_url
+        self.nodes = broker_nodes(amqp_url)
+        self._node = 0  # index into nodes: the next one to try
         self.batch_size = batch_size
         self.idle_poll = idle_poll_seconds
         self.window = window
+        self.confirm_timeout = confirm_timeout
         self.stop = stop or GracefulStop()
         self.heartbeat = heartbeat or Heartbeat(None)
         self.metrics = metrics
@@ -80,16 +87,19 @@ class OutboxRelay:
         delays = backoff_delays()
         while not self.stop.requested:
             self._ready = False
+            node = self.nodes[self._node % len(self.nodes)]
+            self._node += 1  # a lost or refused connection moves on to the next node
             self._connection = SelectConnection(
-                pika.URLParameters(self.amqp_url), on_open_callback=self._on_connection_open,
+                node, on_open_callback=self._on_connection_open,
                 on_open_error_callback=lambda conn, err: conn.ioloop.stop(),
                 on_close_callback=self._on_connection_closed)
             self._connection.ioloop.start()
             if self._ready:
                 delays = backoff_delays()
-            if not self.stop.requested:
-                delay = next(delays)
+            if not self.stop.requested and self._node % len(self.nodes) == 0:
+                delay = next(delays)  # every node tried once: wait before the next round
                 log.warning("broker unreachable; events wait in the outbox; retrying in %.1fs", delay)
+                self.heartbeat.beat()  # waiting for the broker is a loop turning, not a stuck one
                 self.stop.wait(delay)
         self._marker.shutdown(wait=True)  # every confirmed batch is marked before the process ends
         log.info("relay stopped")
@@ -116,6 +126,21 @@ class OutboxRelay:
         self._marking.clear()
         log.info("relay connected; publishing with confirms")
         self._poll()
+        self._watch_confirms(self._connection)
+
+    def _watch_confirms(self, connection) -> None:
+        """A confirm that never comes would hold its batch, and the rows' locks, for ever (seen once
+        on a cluster that had lost a node: publishes stayed unconfirmed until the node was back).
+        After `confirm_timeout` the connection is dropped and the batch published again, on the next
+        node (consumers deduplicate)."""
+        if connection is not self._connection or not connection.is_open:
+            return
+        if self._batches and time.monotonic() - self._batches[0].published_at > self.confirm_timeout:
+            log.warning("no confirm from the broker for %.0fs; reconnecting", self.confirm_timeout,
+                        extra={"in_flight": sum(len(b.pending) for b in self._batches)})
+            self._close()
+            return
+        connection.ioloop.call_later(1.0, lambda: self._watch_confirms(connection))
 
     def _close(self) -> None:
         if self._connection is not None and self._connection.is_open:
@@ -196,7 +221,9 @@ class OutboxRelay:
                 finished = True
         if method.multiple or method.delivery_tag == self._lowest_open_tag:
             self._lowest_open_tag = method.delivery_tag + 1
-        if finished:
+        if finished and not acked:
+            self._schedule_poll(1.0)  # the broker refuses for now: try again soon, not in a tight loop
+        elif finished:
             self._poll()
 
     def _finish(self, batch: _Batch) -> None:

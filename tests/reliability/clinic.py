@@ -16,6 +16,7 @@ the SMTP server stored, message by message.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
@@ -61,8 +62,11 @@ class Api:
     `outage_answers`, keyed by status code ("connection" when nothing answered).
     """
 
-    def __init__(self, urls: dict[str, str], ride_out_outages: bool = False, outage_limit: float = 120.0):
+    def __init__(self, urls: dict[str, str | list[str]], ride_out_outages: bool = False, outage_limit: float = 120.0):
+        # A service's URL, or the URLs of its replicas: each client thread keeps to one of them, as
+        # kube-proxy balances connections (not requests) over a Service's pods.
         self.urls = urls
+        self._clients = itertools.count()
         self.ride_out = ride_out_outages
         self.outage_limit = outage_limit
         self.outage_answers: Counter = Counter()
@@ -80,7 +84,7 @@ class Api:
         deadline = time.monotonic() + self.outage_limit
         while True:
             try:
-                response = self._session().request(method, f"{self.urls[service]}{path}", json=body, timeout=30)
+                response = self._session().request(method, f"{self._base(service)}{path}", json=body, timeout=30)
                 status: int | str = response.status_code
             except requests.ConnectionError:
                 response, status = None, "connection"
@@ -93,6 +97,15 @@ class Api:
             if not self.ride_out or time.monotonic() > deadline:
                 raise ApiError(f"{method} {path}: {status} {response.text[:300] if response is not None else ''}")
             time.sleep(0.25)
+
+    def _base(self, service: str) -> str:
+        url = self.urls[service]
+        if isinstance(url, str):
+            return url
+        if not hasattr(self._local, "client"):
+            with self._lock:
+                self._local.client = next(self._clients)
+        return url[self._local.client % len(url)]
 
     def post(self, service: str, path: str, body: dict, expect: tuple[int, ...] = (200, 201)) -> dict:
         response = self.call(service, "POST", path, body)

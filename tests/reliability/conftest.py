@@ -12,6 +12,7 @@ from tests.reliability.clinic import Ledger
 from tests.reliability.stack import SERVICES, WORKERS, Stack
 from tests.support.private_postgres import PrivatePostgres
 from tests.support.private_rabbit import PrivateRabbit
+from tests.support.rabbit_cluster import RabbitCluster
 
 _FIGURES: dict[str, dict] = {}
 
@@ -42,6 +43,17 @@ def private_rabbit():
         yield rabbit
     finally:
         rabbit.cleanup()
+
+
+@pytest.fixture
+def rabbit_cluster():
+    """A private three-node RabbitMQ cluster (tests/support/rabbit_cluster.py), its nodes joined."""
+    cluster = RabbitCluster(size=3)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.cleanup()
 
 
 @pytest.fixture

@@ -76,11 +76,19 @@ class Stack:
             wait_http(f"{self.urls[service]}/readyz", timeout=90, process=process)
         return self
 
-    def _start_api(self, service: str) -> Process:
-        port = self.ports[service]
-        return self.platform.start(service, [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "-b",
-                                             f"127.0.0.1:{port}", f"services.{service}.entrypoints.wsgi:app"],
+    def _start_api(self, service: str, name: str | None = None, port: int | None = None) -> Process:
+        port = port or self.ports[service]
+        return self.platform.start(name or service, [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py",
+                                                     "-b", f"127.0.0.1:{port}", f"services.{service}.entrypoints.wsgi:app"],
                                    PORT=str(port), DATABASE_URL=self.database_urls[service])
+
+    def start_api_replica(self, service: str, name: str) -> str:
+        """Another gunicorn of `service` on a port of its own, as a second pod would be; its URL once ready."""
+        port = free_port()
+        process = self._start_api(service, name, port)
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/readyz", timeout=90, process=process)
+        return url
 
     def wait_consuming(self, name: str, timeout: float = 60) -> None:
         process = self.workers[name]

@@ -35,7 +35,11 @@ class Publisher:
     """Publishes events to iop.events as the relays do: persistent, confirmed."""
 
     def __init__(self, amqp_url: str):
-        self.connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+        # No heartbeats: the test leaves this connection idle while it waits for the consumer (a
+        # blocking connection answers heartbeats only inside its calls), and the broker would drop it.
+        params = pika.URLParameters(amqp_url)
+        params.heartbeat = 0
+        self.connection = pika.BlockingConnection(params)
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
 

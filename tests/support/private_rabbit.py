@@ -22,11 +22,12 @@ def _free_port() -> int:
 
 
 class PrivateRabbit:
-    def __init__(self) -> None:
+    def __init__(self, home: str = "/var/lib/rabbitmq") -> None:
         self.port = _free_port()
         self.dist_port = _free_port()
         self.name = f"iop-test-{uuid.uuid4().hex[:8]}@localhost"
         self.base = Path(tempfile.mkdtemp(prefix="iop-rabbit-"))
+        self.home = home  # where the Erlang cookie is: nodes of one cluster share it
         self.process: subprocess.Popen | None = None
         (self.base / "rabbitmq.conf").write_text(
             f"listeners.tcp.local = 127.0.0.1:{self.port}\nloopback_users = none\n")
@@ -43,7 +44,7 @@ class PrivateRabbit:
         env = {**os.environ, "RABBITMQ_NODENAME": self.name, "RABBITMQ_NODE_PORT": str(self.port),
                "RABBITMQ_DIST_PORT": str(self.dist_port), "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
                "RABBITMQ_LOG_BASE": str(self.base / "log"), "RABBITMQ_CONFIG_FILE": str(self.base / "rabbitmq"),
-               "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"), "HOME": "/var/lib/rabbitmq"}
+               "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"), "HOME": self.home}
         self.process = subprocess.Popen(
             ["runuser", "-u", "rabbitmq", "-m", "--", "rabbitmq-server"], env=env, cwd=str(self.base),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

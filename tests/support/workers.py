@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 
+from shared.messaging.broker import connect
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.pipeline import EventPipeline
 from shared.messaging.relay import OutboxRelay
@@ -49,8 +50,7 @@ def running_consumer(pipeline: EventPipeline, amqp_url: str, bindings: list[str]
 
 
 def delete_queues(amqp_url: str, names: list[str]) -> None:
-    import pika
-    connection = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    connection = connect(amqp_url)
     try:
         channel = connection.channel()
         for name in names:

@@ -1,7 +1,7 @@
 """Roster repositories: loading and saving aggregates, and the scoped list queries of the API."""
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, exists, insert, or_, select, union
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from services.roster.adapters.orm import enrollments, group_facilitators, groups, participants
@@ -31,8 +31,11 @@ class FacilitatorRepository:
         found = set(self.session.scalars(select(Facilitator.id).where(Facilitator.id.in_(ids))))
         return [i for i in ids if i not in found]
 
-    def page(self, limit: int, cursor: str | None):
-        return paginate(self.session, select(Facilitator), Facilitator.created_at, Facilitator.id, limit, cursor)
+    def page(self, limit: int, cursor: str | None, email: str | None = None):
+        query = select(Facilitator)
+        if email:  # addresses are compared without case: providers differ in how they spell them
+            query = query.where(func.lower(Facilitator.email) == email.lower())
+        return paginate(self.session, query, Facilitator.created_at, Facilitator.id, limit, cursor)
 
 
 class ParticipantRepository:
@@ -51,10 +54,22 @@ class ParticipantRepository:
                                           participants.c.id.in_(caseload(facilitator_id)))
         return self.session.scalars(query).first()
 
-    def page(self, limit: int, cursor: str | None, visible_to_facilitator: str | None = None):
+    def page(self, limit: int, cursor: str | None, visible_to_facilitator: str | None = None, *,
+             group_id: str | None = None, ids: list[str] | None = None, search: str | None = None):
+        """With `group_id`, those ever enrolled in that group; `ids`, those; `search`, a name or email
+        containing the text (the console's "find a participant")."""
         query = select(Participant)
         if visible_to_facilitator is not None:
             query = query.where(self._in_caseload(visible_to_facilitator))
+        if group_id is not None:
+            query = query.where(participants.c.id.in_(
+                select(enrollments.c.participant_id).where(enrollments.c.group_id == group_id)))
+        if ids:
+            query = query.where(participants.c.id.in_(ids))
+        if search:
+            pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(or_(func.lower(participants.c.preferred_name).like(pattern, escape="\\"),
+                                    func.lower(participants.c.email).like(pattern, escape="\\")))
         return paginate(self.session, query, Participant.created_at, Participant.id, limit, cursor)
 
     def visible_to_facilitator(self, facilitator_id: str, participant_id: str) -> bool:

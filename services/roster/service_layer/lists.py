@@ -41,7 +41,8 @@ def list_participants(uow: RosterUnitOfWork, principal: Principal, args: dict):
     require(principal, "admin", "facilitator")
     with uow:
         return uow.participants.page(args["limit"], args["cursor"],
-                                     visible_to_facilitator=principal.sub if principal.is_facilitator else None)
+                                     visible_to_facilitator=principal.sub if principal.is_facilitator else None,
+                                     group_id=args.get("group_id"), ids=args.get("id"), search=args.get("q"))
 
 
 def list_participant_enrollments(uow: RosterUnitOfWork, principal: Principal, participant_id: str, args: dict):

@@ -155,3 +155,42 @@ def test_logs_carry_ids_but_never_names_emails_or_phones(roster, caplog):
     for secret in ("Zebulon", "Privateperson", "zebulon.private", "0139274", "013 9274", "Facilitatorname",
                    lead["email"]):
         assert secret not in text
+
+
+def test_an_admin_finds_a_facilitator_by_email_without_case_and_a_facilitator_may_not(settings_for):
+    client = RosterClient(settings_for("roster"))
+    lead = client.facilitator()
+    client.facilitator()
+    found = client.http.get(f"/v1/facilitators?email={lead['email'].upper()}", headers=ADMIN)
+    assert found.status_code == 200
+    assert [item["id"] for item in found.json["items"]] == [lead["id"]]
+    assert client.http.get("/v1/facilitators?email=nobody@clinic.example", headers=ADMIN).json["items"] == []
+    as_facilitator = bearer("facilitator", lead["id"])
+    assert client.http.get(f"/v1/facilitators?email={lead['email']}", headers=as_facilitator).status_code == 403
+    bad = client.http.get("/v1/facilitators?email=not-an-address", headers=ADMIN)
+    assert bad.status_code == 422 and "email" in bad.json["errors"]["query"]
+
+
+def test_participants_are_found_by_group_by_ids_and_by_text_within_the_callers_caseload(settings_for):
+    client = RosterClient(settings_for("roster"))
+    lead, other = client.facilitator(), client.facilitator()
+    group = client.group([lead["id"]])
+    sam = client.participant(preferred_name="Sam_Rivera%")
+    alex = client.participant(preferred_name="Alex")
+    client.participant(preferred_name="Samantha")  # registered by an admin, in no group: not in lead's caseload
+    for member in (sam, alex):
+        assert client.enroll(group["id"], member["id"]).status_code == 201
+    as_lead = bearer("facilitator", lead["id"])
+
+    def ids(query, headers=as_lead):
+        response = client.http.get(f"/v1/participants?{query}", headers=headers)
+        assert response.status_code == 200, response.json
+        return {item["id"] for item in response.json["items"]}
+
+    assert ids(f"group_id={group['id']}") == {sam["id"], alex["id"]}
+    assert ids(f"id={alex['id']}&id={sam['id']}") == {sam["id"], alex["id"]}
+    assert ids("q=sam") == {sam["id"]}  # Samantha is outside this facilitator's caseload
+    assert ids("q=sam", headers=ADMIN) >= {sam["id"]} and len(ids("q=sam", headers=ADMIN)) >= 2
+    assert ids("q=_rivera%") == {sam["id"]}  # LIKE wildcards are literal text
+    assert ids(f"group_id={group['id']}", headers=bearer("facilitator", other["id"])) == set()
+    assert client.http.get("/v1/participants?q=s", headers=as_lead).status_code == 422

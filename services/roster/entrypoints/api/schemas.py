@@ -132,6 +132,17 @@ class GroupOut(Schema):
     updated_at = fields.DateTime()
 
 
+class FacilitatorListArgs(PageArgs):
+    email = fields.Email()
+
+
+class ParticipantListArgs(PageArgs):
+    group_id = Id(metadata={"description": "Those ever enrolled in this group."})
+    id = fields.List(Id(), validate=validate.Length(max=200), metadata={"description": "These participants."})
+    q = fields.String(validate=validate.Length(min=2, max=100),
+                      metadata={"description": "A preferred name or email containing this text."})
+
+
 class GroupListArgs(PageArgs):
     kind = fields.String(validate=validate.OneOf(("psychoeducation", "process")))
     modality = fields.String(validate=validate.OneOf(MODALITIES))

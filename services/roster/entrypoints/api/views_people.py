@@ -5,9 +5,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.roster.bootstrap import unit_of_work
-from services.roster.entrypoints.api.schemas import (EnrollmentPage, FacilitatorIn, FacilitatorOut,
-                                                     FacilitatorPage, ParticipantIn, ParticipantOut,
-                                                     ParticipantPage, ParticipantPatch)
+from services.roster.entrypoints.api.schemas import (EnrollmentPage, FacilitatorIn, FacilitatorListArgs,
+                                                     FacilitatorOut, FacilitatorPage, ParticipantIn,
+                                                     ParticipantListArgs, ParticipantOut, ParticipantPage,
+                                                     ParticipantPatch)
 from services.roster.service_layer import handlers, lists
 from services.roster.service_layer.access import require
 from shared.audit import audited
@@ -25,13 +26,15 @@ class Facilitators(MethodView):
         """Register a facilitator (admin)."""
         return handlers.register_facilitator(unit_of_work(), current_principal(), data)
 
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(FacilitatorListArgs, location="query")
     @blp.response(200, FacilitatorPage)
     def get(self, args):
-        """List facilitators (admins and facilitators)."""
-        require(current_principal(), "admin", "facilitator")
+        """List facilitators (admins and facilitators); `?email=` finds one by address (admins only:
+        the web console's sign-in matches the provider's verified email this way)."""
+        principal = current_principal()
+        require(principal, *(("admin",) if args.get("email") else ("admin", "facilitator")))
         with unit_of_work() as uow:
-            items, cursor = uow.facilitators.page(args["limit"], args["cursor"])
+            items, cursor = uow.facilitators.page(args["limit"], args["cursor"], email=args.get("email"))
         return {"items": items, "next_cursor": cursor}
 
 
@@ -51,7 +54,7 @@ class Participants(MethodView):
         """Register a participant (admins and facilitators; a facilitator sees those they register)."""
         return handlers.register_participant(unit_of_work(), current_principal(), data)
 
-    @blp.arguments(PageArgs, location="query")
+    @blp.arguments(ParticipantListArgs, location="query")
     @blp.response(200, ParticipantPage)
     @audited("participant.list", subject_field="id")
     def get(self, args):

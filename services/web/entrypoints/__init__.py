@@ -1,0 +1,1 @@
+"""How the web app is started: gunicorn (wsgi)."""
