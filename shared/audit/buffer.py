@@ -63,16 +63,10 @@ class AuditBuffer:
             return len(rows)
 
     def _write(self, rows: list[dict]) -> None:
+        # A multi-row INSERT. COPY was tried (cheaper on PostgreSQL) but lost the exit flush of a
+        # gunicorn worker stopped with SIGTERM (tests/e2e/test_audit_shutdown.py); not yet understood.
         with self.engine.begin() as connection:
-            if self.engine.dialect.name == "postgresql" and self.engine.dialect.driver == "psycopg":
-                # COPY: a tenth of the CPU of a multi-row INSERT, in this process and the server's.
-                columns = [column.name for column in self.table.columns]
-                cursor = connection.connection.driver_connection.cursor()
-                with cursor.copy(f"COPY {self.table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row([row[name] for name in columns])
-            else:
-                connection.execute(insert(self.table), rows)
+            connection.execute(insert(self.table), rows)
 
     def close(self) -> None:
         self._closed = True
