@@ -111,6 +111,16 @@ def budget_rows(results: dict) -> list[dict]:
         rows.append(_row("participant's page (web /p/<token>): p99 < 150 ms at 100 req/s, at most 4 API calls",
                          f"p99 {s['p99_ms']} ms (p50 {s['p50_ms']} ms, {s['requests']} requests, errors {s['errors']})",
                          f"{page['api_calls']} API calls per page", ok))
+    audit = m.get("audit")
+    if audit:
+        for label, r in audit["endpoints"].items():
+            rows.append(_row(f"{label}: the access audit costs <= 10% of req/s",
+                             f"cost {r['cost']:.1%} (median of paired rounds; summed {r['cost_summed']:.1%}): "
+                             f"{r['on_requests_per_second']} req/s audited; CPU/request {r['on_cpu_ms_per_request']}"
+                             f" ms ({r['cpu_cost']:+.1%})",
+                             f"AUDIT_ENABLED=false, interleaved {audit['rounds']} x {audit['slice_seconds']} s: "
+                             f"{r['off_requests_per_second']} req/s, CPU/request {r['off_cpu_ms_per_request']} ms",
+                             r["within_budget"]))
     relay = m.get("relay")
     if relay:
         rows.append(_row("outbox relay: >= 5,000 events/s, outbox row to confirmed on the broker",
@@ -310,6 +320,12 @@ run's table again and rewrites this page from it.
 - **Outbox relay**: `bench/relay_throughput.py`: 20,000 valid events in a roster outbox, the real relay
   publishing them to the run's vhost with confirms; baseline: pika publishing persistent messages and
   waiting for each confirm.
+- **Access audit** (phase `audit`, `bench/audit_cost.py`): for roster and sessions two more gunicorns
+  with the same settings on the same databases, one with the audit (as deployed) and one with
+  `AUDIT_ENABLED=false`; the four read endpoints above go to each in alternating slices (6 x 2 s quick,
+  8 x 3 s full, the order swapped every round). Reported: requests/s of each, the median of the rounds'
+  on/off ratios (the budget: a cost of at most 10%), and the API processes' CPU per request. The group
+  with counts is not audited: its "cost" is the run's noise.
 - None of this is a test: `make test` runs none of it.
 
 ## Profiles and findings

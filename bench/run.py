@@ -30,7 +30,7 @@ import requests
 import sqlalchemy as sa
 
 from bench import dataset as ds
-from bench import listscale, report
+from bench import audit_cost, listscale, report
 from bench.infra import Broker, Databases, new_run_id
 from bench.loadgen import Req, closed_loop, ensure_wrk, paced, percentile, wrk_run
 from bench.processes import REPO, Platform, free_port, tree_cpu_seconds
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enrollments", type=int, default=0)
     parser.add_argument("--enroll-rate", type=float, default=20.0, help="enrollments per second (open loop)")
     parser.add_argument("--burst", type=int, default=0, help="reminders falling due in the same minute")
-    parser.add_argument("--only", default="", help="comma-separated phases: reads,enroll,burst,join,lists,relay")
+    parser.add_argument("--only", default="", help="comma-separated phases: reads,audit,pages,enroll,burst,join,lists,relay")
     parser.add_argument("--profile", action="store_true",
                         help="also record py-spy profiles of the API workers under wrk and of the workers "
                              "during the enrollments and the burst (pip install py-spy)")
@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     profile = Profile(args.quick, args)
-    phases = set(filter(None, args.only.split(","))) or {"reads", "pages", "enroll", "burst", "join", "lists", "relay"}
+    phases = set(filter(None, args.only.split(","))) or {"reads", "audit", "pages", "enroll", "burst", "join", "lists",
+                                                         "relay"}
 
     started = time.monotonic()
     run_id = new_run_id()
@@ -119,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         results["settings"]["amqp_vhost"] = broker.vhost or "/"
         platform, ctx = start_platform(profile, args, run_id, databases, broker, work, results, queues)
         m = results["measurements"]
-        for phase, func in (("reads", measure_reads), ("pages", measure_pages), ("enroll", measure_enrollments),
-                            ("burst", measure_burst), ("join", measure_join)):
+        for phase, func in (("reads", measure_reads), ("audit", measure_audit), ("pages", measure_pages),
+                            ("enroll", measure_enrollments), ("burst", measure_burst), ("join", measure_join)):
             if phase in phases:
                 settle(platform)
                 try:
@@ -475,6 +476,11 @@ def measure_pages(profile: Profile, platform: Platform, ctx: Context, work: Path
     for process in [p for p in platform.processes if p.name == "web"]:
         platform.stop(process)
     return {"participant page": {"steady_100": steady, "api_calls": calls}}
+
+
+def measure_audit(profile: Profile, platform: Platform, ctx: Context, work: Path) -> dict:
+    """The read endpoints with the access audit on (as deployed) and off, interleaved (bench.audit_cost)."""
+    return audit_cost.measure_audit(profile, platform, ctx, work, read_requests, check_requests, log)
 
 
 def interleaved(floor: str, floor_reqs: list[Req], base: str, reqs: list[Req], profile: Profile, work: Path) -> dict:

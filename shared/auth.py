@@ -61,12 +61,14 @@ def public(view):
 
 
 def principal_from_header(secret: str, missing: str = "a bearer token is required") -> Principal:
-    """The caller of this request from its `Authorization: Bearer` header; 401 when absent or bad."""
+    """The caller of this request from its `Authorization: Bearer` header; 401 when absent or bad.
+    Kept as `g.principal` too, so a public view that checks a bearer itself is audited by its caller."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         abort(401, message=missing)
     try:
-        return decode_token(token.strip(), secret)
+        g.principal = decode_token(token.strip(), secret)
+        return g.principal
     except AuthError as exc:
         abort(401, message=str(exc))
         raise  # unreachable: abort raises

@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from shared.audit.buffer import close_all  # noqa: E402
 from shared.config import Settings  # noqa: E402
 from shared.messaging.vhost import delete_vhost, ensure_vhost  # noqa: E402
 from tests.support.databases import AMQP_URL, OWN_VHOST, PG_URL, DatabaseFactory, reachable  # noqa: E402
@@ -41,6 +42,7 @@ def services_up():
 def databases(services_up, tmp_path_factory):
     factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
     yield factory
+    close_all()  # the apps' queued audit rows go to their databases while these still exist
     factory.drop_all()
 
 

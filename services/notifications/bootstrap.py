@@ -31,7 +31,7 @@ BINDINGS = ["roster.#", "sessions.#"]
 
 def build_context(settings: Settings | None = None) -> ServiceContext:
     settings = settings or Settings.from_env(SERVICE)
-    context = ServiceContext.build(settings, orm.messaging)
+    context = ServiceContext.build(settings, orm.messaging, audit=orm.audit)
     context.extras["config"] = NotificationSettings.from_settings(settings)
     return context
 

@@ -17,7 +17,7 @@ SERVICE = "roster"
 
 def build_context(settings: Settings | None = None) -> ServiceContext:
     orm.start_mappers()
-    return ServiceContext.build(settings or Settings.from_env(SERVICE), orm.messaging)
+    return ServiceContext.build(settings or Settings.from_env(SERVICE), orm.messaging, audit=orm.audit)
 
 
 def unit_of_work(context: ServiceContext | None = None) -> RosterUnitOfWork:

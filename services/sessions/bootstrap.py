@@ -27,7 +27,7 @@ BINDINGS = ["roster.group.*", "roster.enrollment.*"]
 
 def build_context(settings: Settings | None = None) -> ServiceContext:
     orm.start_mappers()
-    context = ServiceContext.build(settings or Settings.from_env(SERVICE), orm.messaging)
+    context = ServiceContext.build(settings or Settings.from_env(SERVICE), orm.messaging, audit=orm.audit)
     options = SessionsOptions.from_settings(context.settings)
     context.extras["options"] = options
     context.extras["links"] = LinkSigner(options.join_link_secret, options.public_base_url)

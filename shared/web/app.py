@@ -3,7 +3,8 @@
 It wires: flask-smorest (OpenAPI at /openapi.json, docs at /docs), bearer auth with a limit on
 failed attempts per address, uniform JSON errors (never a stack trace), domain errors mapped to 4xx,
 correlation ids, request metrics, security headers, a request size limit, /healthz, /readyz and
-/metrics. The service adds its blueprints.
+/metrics, and the access audit (shared.audit: its hooks, `GET /v1/audit` and each participant's
+access report). The service adds its blueprints.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from shared.audit import api as audit_api
+from shared.audit.setup import setup_audit
 from shared.auth import init_auth, public
 from shared.errors import DomainError
 from shared.health import health
@@ -66,6 +69,9 @@ def create_base_app(context: ServiceContext, title: str, description: str,
     install_allow_header(app, api)
     _install_error_handlers(app, domain_errors or {})
     app.register_blueprint(health)
+    if context.audit is not None:
+        setup_audit(app, context)
+        api.register_blueprint(audit_api.blp)
     collector = OutboxCollector(settings.service, context.session_factory, context.tables.outbox)
 
     @app.get("/metrics")

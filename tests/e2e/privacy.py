@@ -26,6 +26,8 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+import sqlalchemy as sa
+
 # Every token is 5+ letters and found nowhere in the code, templates or English prose of the
 # messages; tokens are matched as whole words, so "Vance" is not found in "in advance".
 FIRST_NAMES = (
@@ -323,12 +325,14 @@ class Scan:
                 self._look(where, f"in-app field '{key}'", str(value))
                 self._discreet(where, f"in-app field '{key}'", str(value))
 
-    def records(self, source: str, items: list[dict]) -> None:
-        """API records ops read (the notification log: reasons and last errors are free text)."""
+    def records(self, source: str, items: list[dict], where: str | None = None) -> None:
+        """Records ops read (the notification log: reasons and last errors are free text; the access
+        audit's rows)."""
         for item in items:
             self.seen[source] += 1
             for key, value in item.items():
-                self._look(f"{source} entry {item.get('id')}, field '{key}'", f"{source} field '{key}'", str(value))
+                self._look(f"{where or source + ' entry'} {item.get('id')}, field '{key}'", f"{source} field '{key}'",
+                           str(value))
 
     # --- verdicts ---------------------------------------------------------------------------------
     def assert_saw(self, least: Mapping[str, int]) -> None:
@@ -352,9 +356,10 @@ class Scan:
 
 def scan_what_the_stack_wrote(stack) -> tuple[Scan, dict[str, str]]:
     """Stop every process of an e2e Stack (so what they write on their way out is read too), then
-    scan each one's output, the mail sink's log, every email and every SMS; returns the scan and the
-    processes' transcripts (name -> text) for the caller's own checks."""
-    stack.stop_everything()
+    scan each one's output, the mail sink's log, every email, every SMS and every access-audit row of
+    the three services (SPEC 9: ids only); returns the scan and the processes' transcripts
+    (name -> text) for the caller's own checks."""
+    stack.stop_everything()  # the APIs write their queued audit rows on the way out
     scan = Scan(stack.people.everyone, stack.people.note_texts)
     transcripts = stack.transcripts()
     for process, text in transcripts.items():
@@ -364,7 +369,19 @@ def scan_what_the_stack_wrote(stack) -> tuple[Scan, dict[str, str]]:
         scan.email(path)
     for request in stack.sms.all():
         scan.sms(request)
+    for service, url in stack.database_urls.items():
+        scan.records("audit rows", audit_rows(url), where=f"{service} audit row")
     return scan, transcripts
+
+
+def audit_rows(database_url: str) -> list[dict]:
+    """Every row of a service's access audit (shared.audit), as stored."""
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(sa.text("SELECT * FROM audit_log"))]
+    finally:
+        engine.dispose()
 
 
 def _first_of_each(findings: list[Finding], limit: int) -> list[Finding]:

@@ -337,6 +337,7 @@ def test_no_log_line_or_message_of_these_stories_names_anyone_or_gives_their_con
     for api in ("roster", "sessions", "notifications"):
         assert '"logger": "gunicorn.access"' in transcripts[api], f"{api}'s access log is not in its output"
     assert len(participants) >= 40 and any(person.phone for person in participants)
-    scan.assert_saw({"log lines": 500, "emails": 50, "sms": 20, "in-app notifications": 20, "notification log": 300})
+    scan.assert_saw({"log lines": 500, "emails": 50, "sms": 20, "in-app notifications": 20, "notification log": 300,
+                     "audit rows": 300})
     assert len(scan.note_texts) >= 10  # the notes story wrote its notes: their text is looked for too
     scan.assert_clean()

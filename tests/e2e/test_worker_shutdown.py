@@ -160,5 +160,6 @@ def test_nothing_the_stream_made_the_processes_write_names_anyone(stack):
     assert all(text.strip() for text in transcripts.values())
     assert '"logger": "gunicorn.access"' in transcripts["roster"]
     assert len(stack.people) == 1 + GROUPS * PER_GROUP
-    scan.assert_saw({"log lines": 3 * GROUPS * PER_GROUP, "emails": GROUPS * PER_GROUP})
+    scan.assert_saw({"log lines": 3 * GROUPS * PER_GROUP, "emails": GROUPS * PER_GROUP,
+                     "audit rows": 2 * GROUPS * PER_GROUP})
     scan.assert_clean()

@@ -4,7 +4,8 @@ A row is one endpoint (method and URL rule, exactly as the app's url_map names i
 each caller must get. A cell is one caller on one row. Each cell also checks that
 - a refusal changed nothing in the service's database (every table compared before and after),
 - a JSON refusal is the uniform error body,
-- a caller from another group that is let in (a list, say) sees none of the subject's ids.
+- a caller from another group that is let in (a list, say) sees none of the subject's ids,
+- with an `AuditCheck`, the audit rows it left are exactly the expected ones (tests.security.audit_check).
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ class Row:
     path: Callable[[Any], str]
     expect: dict[str, int]
     body: Callable[[Any], Any] | None = None
+    audit: str | None = None  # the action each call leaves in the access audit; None: not audited
+    touched: Callable[[Any, Any], set[str]] | None = None  # (world, response) -> whom an allowed change concerned
+    credential: str | None = None  # the audit's actor role when the view's own credential let the caller in
 
     def __post_init__(self):
         assert set(self.expect) == set(CALLERS), f"{self.method} {self.rule}: a status for every caller"
@@ -51,6 +55,14 @@ def public_rows() -> list[Row]:
         Row("GET", "/static/<path:filename>", lambda w: "/static/nothing-here.txt", everyone(404))]
 
 
+def audit_rows() -> list[Row]:
+    """The access audit every service serves (shared.audit.api): admins only."""
+    return [Row("GET", "/v1/audit", lambda w: f"/v1/audit?participant_id={w.me}", scoped(200, 403, 403, 403, 403)),
+            Row("GET", "/v1/participants/<participant_id>/access-report",
+                lambda w: f"/v1/participants/{w.me}/access-report", scoped(200, 403, 403, 403, 403),
+                audit="access_report.read")]
+
+
 def endpoints(app: Flask) -> set[tuple[str, str]]:
     """Every (method, rule) the app answers, HEAD and OPTIONS aside (Flask adds them to every GET)."""
     return {(method, rule.rule) for rule in app.url_map.iter_rules()
@@ -58,7 +70,8 @@ def endpoints(app: Flask) -> set[tuple[str, str]]:
 
 
 class DatabaseSnapshot:
-    """Every row of every table of a service's database, to prove a refusal changed nothing."""
+    """Every row of every table of a service's database, to prove a refusal changed nothing (but for
+    the access audit, where a refusal is recorded: AuditCheck checks those rows)."""
 
     def __init__(self, engine: sa.Engine):
         self.engine = engine
@@ -68,7 +81,7 @@ class DatabaseSnapshot:
     def take(self) -> dict[str, list[str]]:
         with self.engine.connect() as conn:
             return {name: sorted(repr(tuple(row)) for row in conn.execute(sa.select(table)))
-                    for name, table in self.metadata.tables.items()}
+                    for name, table in self.metadata.tables.items() if name != "audit_log"}
 
 
 @dataclass
@@ -77,6 +90,7 @@ class MatrixRun:
     headers: dict[str, dict[str, str]]
     snapshot: DatabaseSnapshot
     subject_ids: set[str]
+    audit: Any = None  # an AuditCheck, or None
     cells: int = 0
     failures: list[str] = field(default_factory=list)
 
@@ -90,9 +104,13 @@ class MatrixRun:
         body = row.body(world) if row.body else None
         expected = row.expect[caller]
         before = self.snapshot.take() if expected >= 400 else None
+        if self.audit is not None:
+            self.audit.skip_setup()  # what building the path and body recorded (a fresh group, say)
         response = self.http.open(path, method=row.method, json=body, headers=self.headers[caller])
         self.cells += 1
         where = f"{row.method} {row.rule} as {caller}"
+        if self.audit is not None:
+            self.failures.extend(self.audit.check(where, row, world, path, self.headers[caller], body, response))
         if response.status_code != expected:
             self.failures.append(f"{where}: expected {expected}, got {response.status_code} "
                                  f"{response.get_data(as_text=True)[:160]}")

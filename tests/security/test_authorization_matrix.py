@@ -10,6 +10,9 @@ that may never do something gets 403; a broken credential 401.
 The rows are checked against each app's url_map both ways: a new endpoint without a row, or a row
 for an endpoint that is gone, fails the test. Real data on PostgreSQL; the failed-authentication
 limit is off here (it has its own tests), since this matrix fails authentication on purpose.
+
+Every cell also leaves exactly its expected access-audit rows (SPEC 9; tests.security.audit_check),
+allowed and refused alike; test_audit_matrix_sqlite runs the same on SQLite.
 """
 from __future__ import annotations
 
@@ -20,7 +23,9 @@ import pytest
 
 from tests.integration.roster.roster_client import schedule
 from tests.security.figures import FIGURES
-from tests.security.matrix import DatabaseSnapshot, MatrixRun, Row, endpoints, everyone, public_rows, scoped
+from tests.security.audit_check import AuditCheck
+from tests.security.matrix import (DatabaseSnapshot, MatrixRun, Row, audit_rows, endpoints, everyone, public_rows,
+                                   scoped)
 from tests.security.worlds import NotificationsWorld, RosterWorld, SessionsWorld
 
 NO_FAILURE_LIMIT = {"RATE_LIMIT_AUTH_FAILURES_PER_MINUTE": "0"}
@@ -39,14 +44,14 @@ ROSTER_ROWS = [
     Row("GET", "/v1/facilitators/<facilitator_id>", lambda w: f"/v1/facilitators/{w.lead}",
         scoped(200, 200, 200, 403, 403)),
     Row("POST", "/v1/participants", lambda w: "/v1/participants", scoped(201, 201, 201, 403, 403),
-        body=lambda w: {"preferred_name": "Alex", "email": unique_email(), "timezone": "America/New_York"}),
-    Row("GET", "/v1/participants", lambda w: "/v1/participants", scoped(200, 200, 200, 403, 403)),
+        body=lambda w: {"preferred_name": "Alex", "email": unique_email(), "timezone": "America/New_York"}, audit="participant.create", touched=lambda w, r: {r.json["id"]}),
+    Row("GET", "/v1/participants", lambda w: "/v1/participants", scoped(200, 200, 200, 403, 403), audit="participant.list"),
     Row("GET", "/v1/participants/<participant_id>", lambda w: f"/v1/participants/{w.me}",
-        scoped(200, 200, 404, 200, 404)),
+        scoped(200, 200, 404, 200, 404), audit="participant.read"),
     Row("PATCH", "/v1/participants/<participant_id>", lambda w: f"/v1/participants/{w.me}",
-        scoped(200, 200, 404, 200, 404), body=lambda w: {"preferred_name": "Sam"}),
+        scoped(200, 200, 404, 200, 404), body=lambda w: {"preferred_name": "Sam"}, audit="participant.update"),
     Row("GET", "/v1/participants/<participant_id>/enrollments", lambda w: f"/v1/participants/{w.me}/enrollments",
-        scoped(200, 200, 404, 200, 404)),
+        scoped(200, 200, 404, 200, 404), audit="enrollment.list"),
     Row("POST", "/v1/participants/<participant_id>/page-link/revoke",
         lambda w: f"/v1/participants/{w.me}/page-link/revoke", scoped(200, 200, 404, 403, 403)),
     # Anyone may ask for a fresh page link: always 202, whoever asks, known address or not.
@@ -59,16 +64,16 @@ ROSTER_ROWS = [
     Row("GET", "/v1/groups", lambda w: "/v1/groups", scoped(200, 200, 200, 200, 200)),
     Row("GET", "/v1/groups/<group_id>", lambda w: f"/v1/groups/{w.group}", scoped(200, 200, 404, 200, 404)),
     Row("PATCH", "/v1/groups/<group_id>", lambda w: f"/v1/groups/{w.group}", scoped(200, 200, 404, 403, 403),
-        body=lambda w: {"name": "Tuesday evening"}),
+        body=lambda w: {"name": "Tuesday evening"}, audit="group.update"),
     Row("POST", "/v1/groups/<group_id>/close", lambda w: f"/v1/groups/{w.fresh_group_with_me()[0]}/close",
-        scoped(200, 200, 404, 403, 403)),
+        scoped(200, 200, 404, 403, 403), audit="group.close", touched=lambda w, r: {w.me}),
     Row("GET", "/v1/groups/<group_id>/enrollments", lambda w: f"/v1/groups/{w.group}/enrollments",
-        scoped(200, 200, 404, 403, 403)),
+        scoped(200, 200, 404, 403, 403), audit="enrollment.list"),
     Row("POST", "/v1/groups/<group_id>/enrollments", lambda w: f"/v1/groups/{w.group}/enrollments",
-        scoped(201, 201, 404, 403, 403), body=lambda w: {"participant_id": w.client.participant()["id"]}),
+        scoped(201, 201, 404, 403, 403), body=lambda w: {"participant_id": w.client.participant()["id"]}, audit="enrollment.create", touched=lambda w, r: {r.json["participant_id"]}),
     Row("POST", "/v1/groups/<group_id>/enrollments/<enrollment_id>/end",
         lambda w: "/v1/groups/{}/enrollments/{}/end".format(*w.fresh_group_with_me()),
-        scoped(200, 200, 404, 403, 403), body=lambda w: {"reason": "withdrew"}),
+        scoped(200, 200, 404, 403, 403), body=lambda w: {"reason": "withdrew"}, audit="enrollment.end", touched=lambda w, r: {w.me}),
 ]
 
 
@@ -84,8 +89,8 @@ SESSIONS_ROWS = [
         scoped(201, 201, 404, 403, 403), body=lambda w: {"starts_at": w.later()}),
     Row("POST", "/v1/groups/<group_id>/sessions/generate", lambda w: f"/v1/groups/{w.group}/sessions/generate",
         scoped(200, 200, 404, 403, 403), body=lambda w: _week_ahead()),
-    Row("GET", "/v1/sessions", lambda w: "/v1/sessions", scoped(200, 200, 200, 200, 200)),
-    Row("GET", "/v1/sessions/<session_id>", lambda w: f"/v1/sessions/{w.upcoming}", scoped(200, 200, 404, 200, 404)),
+    Row("GET", "/v1/sessions", lambda w: "/v1/sessions", scoped(200, 200, 200, 200, 200), audit="session.list"),
+    Row("GET", "/v1/sessions/<session_id>", lambda w: f"/v1/sessions/{w.upcoming}", scoped(200, 200, 404, 200, 404), audit="session.read"),
     Row("PATCH", "/v1/sessions/<session_id>", lambda w: f"/v1/sessions/{w.upcoming}",
         scoped(200, 200, 404, 403, 403), body=lambda w: {"topic": "Coping skills"}),
     Row("POST", "/v1/sessions/<session_id>/reschedule", lambda w: f"/v1/sessions/{w.upcoming}/reschedule",
@@ -93,26 +98,26 @@ SESSIONS_ROWS = [
     Row("POST", "/v1/sessions/<session_id>/cancel", lambda w: f"/v1/sessions/{w.fresh_session()}/cancel",
         scoped(200, 200, 404, 403, 403), body=lambda w: {"reason": "Facilitator ill"}),
     Row("GET", "/v1/sessions/<session_id>/attendance", lambda w: f"/v1/sessions/{w.running}/attendance",
-        scoped(200, 200, 404, 403, 403)),
+        scoped(200, 200, 404, 403, 403), audit="attendance.read"),
     Row("PUT", "/v1/sessions/<session_id>/attendance", lambda w: f"/v1/sessions/{w.running}/attendance",
-        scoped(200, 200, 404, 403, 403), body=lambda w: [{"participant_id": w.me, "status": "present"}]),
+        scoped(200, 200, 404, 403, 403), body=lambda w: [{"participant_id": w.me, "status": "present"}], audit="attendance.update", touched=lambda w, r: {w.me}),
     Row("GET", "/v1/sessions/<session_id>/join-links", lambda w: f"/v1/sessions/{w.running}/join-links",
-        scoped(200, 200, 404, 403, 403)),
+        scoped(200, 200, 404, 403, 403), audit="join_link.list"),
     Row("GET", "/v1/participants/<participant_id>/sessions", lambda w: f"/v1/participants/{w.me}/sessions",
-        scoped(200, 200, 404, 200, 404)),
+        scoped(200, 200, 404, 200, 404), audit="session.list"),
     Row("GET", "/v1/participants/<participant_id>/attendance", lambda w: f"/v1/participants/{w.me}/attendance",
-        scoped(200, 200, 404, 200, 404)),
+        scoped(200, 200, 404, 200, 404), audit="attendance.read"),
     Row("GET", "/v1/participants/<participant_id>/attendance-exports",
-        lambda w: f"/v1/participants/{w.me}/attendance-exports", scoped(200, 200, 404, 200, 404)),
+        lambda w: f"/v1/participants/{w.me}/attendance-exports", scoped(200, 200, 404, 200, 404), audit="disclosure.list"),
     Row("POST", "/v1/participants/<participant_id>/attendance-exports",
         lambda w: f"/v1/participants/{w.me}/attendance-exports", scoped(201, 201, 404, 201, 404),
         body=lambda w: {"from": "2026-01-05", "to": "2026-02-01", "purpose": "Proof of attendance",
-                        "recipient": "County probation office"}),
+                        "recipient": "County probation office"}, audit="attendance_export.create"),
     # Public (the signed feed URL needs no bearer token), but without one it checks the bearer itself.
     Row("GET", "/v1/participants/<participant_id>/calendar.ics", lambda w: f"/v1/participants/{w.me}/calendar.ics",
-        scoped(200, 200, 404, 200, 404)),
+        scoped(200, 200, 404, 200, 404), audit="calendar_feed.read"),
     # The link is the credential: whoever follows it, with whatever header, joins as its participant.
-    Row("GET", "/join/<token>", lambda w: w.join_path, everyone(302)),
+    Row("GET", "/join/<token>", lambda w: w.join_path, everyone(302), audit="join_link.follow", touched=lambda w, r: {w.me}, credential="join_link"),
     # Session notes: the group's facilitators and admins only; participants never (403).
     Row("GET", "/v1/groups/<group_id>/note-settings", lambda w: f"/v1/groups/{w.group}/note-settings",
         scoped(200, 200, 404, 403, 403)),
@@ -147,9 +152,9 @@ SESSIONS_ROWS = [
 # --- notifications -----------------------------------------------------------------------------------
 
 NOTIFICATIONS_ROWS = [
-    Row("GET", "/v1/notifications", lambda w: "/v1/notifications", scoped(200, 200, 200, 200, 200)),
+    Row("GET", "/v1/notifications", lambda w: "/v1/notifications", scoped(200, 200, 200, 200, 200), audit="notification.list"),
     Row("GET", "/v1/participants/<participant_id>/notifications",
-        lambda w: f"/v1/participants/{w.me}/notifications", scoped(200, 403, 403, 200, 404)),
+        lambda w: f"/v1/participants/{w.me}/notifications", scoped(200, 403, 403, 200, 404), audit="notification.list"),
     Row("POST", "/v1/participants/<participant_id>/notifications/read",
         lambda w: f"/v1/participants/{w.me}/notifications/read", scoped(403, 403, 403, 200, 404),
         body=lambda w: {"ids": ["00000000-0000-4000-8000-000000000000"]}),
@@ -160,14 +165,16 @@ NOTIFICATIONS_ROWS = [
 
 
 def _run(world, rows: list[Row], service: str) -> None:
-    rows = rows + public_rows()
+    rows = rows + public_rows() + audit_rows()
     documented = {(row.method, row.rule) for row in rows}
     served = endpoints(world.http.application)
     assert served - documented == set(), f"{service}: endpoints with no row in the matrix"
     assert documented - served == set(), f"{service}: rows for endpoints the app no longer serves"
-    run = MatrixRun(world.http, world.headers, DatabaseSnapshot(world.context.engine), world.subject_ids)
+    audit = AuditCheck(world.http.application)
+    run = MatrixRun(world.http, world.headers, DatabaseSnapshot(world.context.engine), world.subject_ids, audit)
     run.check(world, rows)
     FIGURES[f"authorization matrix cells ({service})"] = run.cells
+    FIGURES[f"audit rows checked ({service}, {world.context.engine.dialect.name})"] = audit.rows
     assert run.failures == [], "\n".join(run.failures)
     assert run.cells == len(rows) * len(world.headers)
 
@@ -186,5 +193,5 @@ def test_notifications_matrix(settings_for):
 
 @pytest.mark.parametrize("service_rows", [ROSTER_ROWS, SESSIONS_ROWS, NOTIFICATIONS_ROWS])
 def test_every_row_is_a_distinct_endpoint(service_rows):
-    keys = [(row.method, row.rule) for row in service_rows + public_rows()]
+    keys = [(row.method, row.rule) for row in service_rows + public_rows() + audit_rows()]
     assert len(keys) == len(set(keys))

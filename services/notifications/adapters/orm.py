@@ -11,10 +11,12 @@ from sqlalchemy import (JSON, Boolean, Column, Index, Integer, String, Table, Te
                         UniqueConstraint, text)
 
 from shared.db import UTCDateTime, service_metadata
+from shared.audit.table import define_audit_table
 from shared.messaging.tables import define_messaging_tables
 
 metadata = service_metadata()
 messaging = define_messaging_tables(metadata)
+audit = define_audit_table(metadata)
 
 # Participants and facilitators: who to reach, how, and when not to.
 recipients = Table(

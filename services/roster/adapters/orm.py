@@ -10,10 +10,12 @@ from services.roster.domain.model import Enrollment, Group
 from services.roster.domain.people import Facilitator, Participant
 from services.roster.domain.schedule import WeeklySchedule
 from shared.db import UTCDateTime, service_metadata
+from shared.audit.table import define_audit_table
 from shared.messaging.tables import define_messaging_tables
 
 metadata = service_metadata()
 messaging = define_messaging_tables(metadata)
+audit = define_audit_table(metadata)
 
 
 class ScheduleType(TypeDecorator):

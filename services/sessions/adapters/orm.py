@@ -17,10 +17,12 @@ from services.sessions.domain.membership import Membership
 from services.sessions.domain.model import Session
 from services.sessions.domain.note_settings import NoteSettings
 from shared.db import UTCDateTime, service_metadata
+from shared.audit.table import define_audit_table
 from shared.messaging.tables import define_messaging_tables
 
 metadata = service_metadata()
 messaging = define_messaging_tables(metadata)
+audit = define_audit_table(metadata)
 
 groups = Table(
     "groups", metadata,

@@ -11,6 +11,7 @@ from services.notifications.bootstrap import unit_of_work
 from services.notifications.entrypoints.api.schemas import (DeadLetterArgs, DeadLetterPage, InboxArgs, InboxPage,
                                                             MarkReadIn, MarkReadOut, NotificationListArgs,
                                                             NotificationPage, ReplayOut)
+from shared.audit import audited
 from shared.auth import current_principal, require_role
 from shared.errors import NotFound
 from shared.messaging.dead_letters import list_dead_letters, replay_dead_letter
@@ -22,6 +23,8 @@ blp = Blueprint("notifications", __name__, url_prefix="/v1", description="Notifi
 class Notifications(MethodView):
     @blp.arguments(NotificationListArgs, location="query")
     @blp.response(200, NotificationPage)
+    @audited("notification.list", subject_field=lambda n: n.recipient_id if n.recipient_kind == "participant"
+             else None)
     def get(self, args):
         """The notification log: admins all; facilitators their groups' and their own; participants their own."""
         principal = current_principal()
@@ -41,6 +44,7 @@ class Notifications(MethodView):
 class ParticipantInbox(MethodView):
     @blp.arguments(InboxArgs, location="query")
     @blp.response(200, InboxPage)
+    @audited("notification.list")
     def get(self, args, participant_id):
         """A participant's in-app inbox (the participant themself, or an admin)."""
         _inbox_owner(participant_id, "participant", "admin")

@@ -12,6 +12,7 @@ from services.roster.entrypoints.api.schemas import (EnrollmentPage, Facilitator
                                                      ParticipantPage, ParticipantPatch)
 from services.roster.service_layer import handlers, lists
 from services.roster.service_layer.access import require
+from shared.audit import audited
 from shared.auth import current_principal, public
 from shared.pagination import PageArgs
 from shared.rate_limit import client_address
@@ -50,12 +51,14 @@ class FacilitatorById(MethodView):
 class Participants(MethodView):
     @blp.arguments(ParticipantIn)
     @blp.response(201, ParticipantOut)
+    @audited("participant.create")
     def post(self, data):
         """Register a participant (admins and facilitators; a facilitator sees those they register)."""
         return handlers.register_participant(unit_of_work(), current_principal(), data)
 
     @blp.arguments(ParticipantListArgs, location="query")
     @blp.response(200, ParticipantPage)
+    @audited("participant.list", subject_field="id")
     def get(self, args):
         """List participants: all for admins; for a facilitator, those they registered or facilitate."""
         items, cursor = lists.list_participants(unit_of_work(), current_principal(), args)
@@ -65,11 +68,13 @@ class Participants(MethodView):
 @blp.route("/participants/<participant_id>")
 class ParticipantById(MethodView):
     @blp.response(200, ParticipantOut)
+    @audited("participant.read", subject_field="id")
     def get(self, participant_id):
         return handlers.get_participant(unit_of_work(), current_principal(), str(participant_id))
 
     @blp.arguments(ParticipantPatch)
     @blp.response(200, ParticipantOut)
+    @audited("participant.update")
     def patch(self, changes, participant_id):
         """Change a profile; participants may change their own contact preferences."""
         return handlers.update_participant(unit_of_work(), current_principal(), str(participant_id), changes)
@@ -79,6 +84,7 @@ class ParticipantById(MethodView):
 class ParticipantEnrollments(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, EnrollmentPage)
+    @audited("enrollment.list")
     def get(self, args, participant_id):
         """A participant's enrollments (a facilitator sees those in their own groups)."""
         items, cursor = lists.list_participant_enrollments(unit_of_work(), current_principal(), str(participant_id),

@@ -10,6 +10,7 @@ from services.sessions.bootstrap import links, unit_of_work
 from services.sessions.entrypoints.api.schemas import AttendanceIn, SheetOut
 from services.sessions.entrypoints.api.schemas_participants import JoinLinksOut
 from services.sessions.service_layer import attendance, join
+from shared.audit import audited
 from shared.auth import current_principal
 
 blp = Blueprint("attendance", __name__, url_prefix="/v1", description="Attendance and join links")
@@ -18,6 +19,7 @@ blp = Blueprint("attendance", __name__, url_prefix="/v1", description="Attendanc
 @blp.route("/sessions/<session_id>/attendance")
 class SessionAttendance(MethodView):
     @blp.response(200, SheetOut)
+    @audited("attendance.read")
     def get(self, session_id):
         """The sheet: everyone expected at the start (`not_recorded` until taken), then walk-ins.
 
@@ -28,6 +30,7 @@ class SessionAttendance(MethodView):
 
     @blp.arguments(AttendanceIn(many=True))
     @blp.response(200, SheetOut)
+    @audited("attendance.update")
     def put(self, entries, session_id):
         """Take or correct attendance, once the session has started (409 before).
 
@@ -42,6 +45,7 @@ class SessionAttendance(MethodView):
 @blp.route("/sessions/<session_id>/join-links")
 class SessionJoinLinks(MethodView):
     @blp.response(200, JoinLinksOut)
+    @audited("join_link.list")
     def get(self, session_id):
         """Each active member's personal link (virtual and hybrid sessions; the group's facilitators
         and admins). A link works from 15 minutes before the start until the end."""

@@ -20,6 +20,7 @@ from services.sessions.domain.errors import DomainError
 from services.sessions.domain.errors import TooEarly
 from services.sessions.entrypoints.api.pages import ASK, page, prejoin_page, refusal_page
 from services.sessions.service_layer.join import follow_join_link
+from shared.audit import audited, note_participants
 from shared.auth import public
 from shared.rate_limit import abuse_limits, client_address
 
@@ -39,11 +40,13 @@ def _html_page(description: str) -> dict:
     "410": _html_page("The session has ended"),
     "429": _html_page("Too many links opened from this address; see Retry-After")})
 @public
+@audited("join_link.follow", change=True, credential="join_link")
 def join(token: str):
     """Open the room from 15 minutes before the start until the end, recording the join."""
     wait = abuse_limits().join.acquire(client_address())
     if wait:
         return too_many_page(wait)
+    note_participants(*(links().read_join_token(token) or (None, None))[1:])
     # HEAD is what link previewers send; it must not mark anyone present.
     record = request.method != "HEAD"
     now = bootstrap.now()

@@ -17,6 +17,7 @@ from services.sessions.entrypoints.api.schemas_participants import (AttendanceSu
 from services.sessions.service_layer import attendance, join
 from services.sessions.service_layer.access import ensure_sees_participant
 from services.sessions.service_layer.calendar import calendar_feed
+from shared.audit import audited
 from shared.auth import current_principal, jwt_secret, principal_from_header, public
 from shared.errors import NotFound
 
@@ -28,6 +29,7 @@ DEFAULT_PERIOD = timedelta(days=27)  # four weeks, today included
 class ParticipantSessions(MethodView):
     @blp.arguments(ParticipantSessionArgs, location="query")
     @blp.response(200, ParticipantSessionsOut)
+    @audited("session.list")
     def get(self, args, participant_id):
         """The participant's sessions (upcoming unless `from`/`to` are given), each virtual or hybrid
         one with their personal `join_url`, and `calendar_url`, a signed feed for calendar apps."""
@@ -41,6 +43,7 @@ class ParticipantSessions(MethodView):
 class ParticipantAttendance(MethodView):
     @blp.arguments(PeriodArgs, location="query")
     @blp.response(200, AttendanceSummaryOut)
+    @audited("attendance.read")
     def get(self, args, participant_id):
         """Hours attended per week (Monday to Sunday) and whether each week is below the program
         minimum (WEEKLY_MINIMUM_HOURS, default 9). Only sessions held so far count."""
@@ -56,6 +59,7 @@ class ParticipantAttendance(MethodView):
 class ParticipantAttendanceExports(MethodView):
     @blp.arguments(ExportIn)
     @blp.response(201, ExportOut)
+    @audited("attendance_export.create")
     def post(self, data, participant_id):
         """Export the attendance record of a period (court, probation or payer proof).
 
@@ -68,6 +72,7 @@ class ParticipantAttendanceExports(MethodView):
 
     @blp.arguments(DisclosureListArgs, location="query")
     @blp.response(200, DisclosurePage)
+    @audited("disclosure.list")
     def get(self, args, participant_id):
         """The disclosures of this participant's records (an accounting they may ask for too)."""
         pid = participant_id
@@ -83,6 +88,7 @@ class ParticipantAttendanceExports(MethodView):
 @blp.doc(security=[{"bearerAuth": []}, {}], responses={"200": {
     "description": "iCalendar feed", "content": {"text/calendar": {"schema": {"type": "string"}}}}})
 @public
+@audited("calendar_feed.read", credential="feed_token")
 def calendar(participant_id: str):
     """Upcoming, not cancelled sessions as an iCalendar feed: with a bearer token, or with the
     signed `?token=` of `calendar_url` so a calendar app can subscribe. Event titles are neutral."""

@@ -12,6 +12,7 @@ from services.sessions.entrypoints.api.schemas import (CancelIn, GeneratedOut, G
                                                        SessionIn, SessionListArgs, SessionOut, SessionPage,
                                                        SessionPatch)
 from services.sessions.service_layer import handlers
+from shared.audit import audited
 from shared.auth import current_principal
 
 blp = Blueprint("sessions", __name__, url_prefix="/v1", description="Scheduling group sessions")
@@ -51,6 +52,7 @@ class GroupSessionsGenerate(MethodView):
 class Sessions(MethodView):
     @blp.arguments(SessionListArgs, location="query")
     @blp.response(200, SessionPage)
+    @audited("session.list")
     def get(self, args):
         """List sessions by start: admins all, facilitators their groups', participants their own.
 
@@ -63,6 +65,7 @@ class Sessions(MethodView):
 @blp.route("/sessions/<session_id>")
 class SessionById(MethodView):
     @blp.response(200, SessionOut)
+    @audited("session.read")
     def get(self, session_id):
         now, principal = bootstrap.now(), current_principal()
         session, join = handlers.get_session(unit_of_work(), principal, session_id, links(), now)
