@@ -1,7 +1,7 @@
 """unsigned session notes
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 23:34:59.590978
 """
 from alembic import op
@@ -10,7 +10,7 @@ import shared.db
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

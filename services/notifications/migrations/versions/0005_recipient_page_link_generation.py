@@ -5,7 +5,7 @@ Every message a participant gets carries a personal page link of roster's curren
 participant's page marks in-app messages read when it shows them (nullable: added in place).
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01 23:45:00.000000
 """
 from alembic import op
@@ -15,7 +15,7 @@ import shared.db
 
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """participants: page link generation, SMS consent time and wording, lookup by address
 
-Revision ID: 0005
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 23:40:00.000000
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from shared.db import UTCDateTime
 
-revision = '0005'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
