@@ -4,6 +4,7 @@ cannot be pulled here, and variables for what the file leaves to its operator (s
 ports on 127.0.0.1, the public address of join links)."""
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
@@ -45,6 +46,12 @@ class ComposeStack:
             "PUBLISH_ADDRESS": "127.0.0.1",
             **{name: str(port) for name, port in ports.items()},
         }
+        # Values with a shape of their own: a session-note key (<id>:<32 bytes, base64>), and the clinic's
+        # OpenID provider for the web console (production refuses to start without one; sign-in itself is
+        # not part of this story, so the provider need not answer).
+        self.variables["NOTES_KEY"] = "k1:" + base64.b64encode(secrets.token_bytes(32)).decode()
+        self.variables.update(OIDC_ISSUER="https://sign-in.clinic.example", OIDC_CLIENT_ID="iop-console",
+                              OIDC_CLIENT_SECRET=secrets.token_urlsafe(24))
         if "SESSIONS_PORT" in ports:  # join links in emails point at the sessions API as published
             self.variables["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{ports['SESSIONS_PORT']}"
         (workdir / "empty.env").touch()
