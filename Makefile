@@ -70,7 +70,7 @@ test-unit: install
 
 compose-config: install
 	JWT_SECRET=ci-only-secret-0123456789abcdef0123 WEB_SECRET_KEY=ci-only-web-key-0123456789abcdef0123 \
-	  POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
+	  NOTES_KEY=k1:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s= POSTGRES_PASSWORD=ci RABBITMQ_PASSWORD=ci \
 	  "$$($(PY) -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')" \
 	  -f docker-compose.yml --env-file /dev/null config -q && echo "docker-compose.yml is valid"
 

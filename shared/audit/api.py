@@ -110,6 +110,7 @@ class AccessReportView(MethodView):
     def get(self, args, participant_id):
         """Who saw or changed this participant's record here, by role and id (never by name), oldest
         first; their own accesses left out (admins produce it for them: 42 CFR 2.24)."""
+        participant_id = str(participant_id)  # the column holds canonical text on every backend
         require_role("admin")
         table, engine = _table_and_engine()
         query = _period(select(table.c.id, table.c.at, table.c.actor_role, table.c.actor_id, table.c.action,

@@ -53,7 +53,7 @@ ROSTER_ROWS = [
     Row("GET", "/v1/participants/<participant_id>/enrollments", lambda w: f"/v1/participants/{w.me}/enrollments",
         scoped(200, 200, 404, 200, 404), audit="enrollment.list"),
     Row("POST", "/v1/participants/<participant_id>/page-link/revoke",
-        lambda w: f"/v1/participants/{w.me}/page-link/revoke", scoped(200, 200, 404, 403, 403)),
+        lambda w: f"/v1/participants/{w.me}/page-link/revoke", scoped(200, 200, 404, 403, 403), audit="page_link.revoke"),
     # Anyone may ask for a fresh page link: always 202, whoever asks, known address or not.
     Row("POST", "/v1/page-link-requests", lambda w: "/v1/page-link-requests", everyone(202),
         body=lambda w: {"email": "nobody-here@mail.example"}),

@@ -96,11 +96,12 @@ class ParticipantEnrollments(MethodView):
 @blp.route("/participants/<participant_id>/page-link/revoke")
 class PageLinkRevoke(MethodView):
     @blp.response(200, ParticipantOut)
+    @audited("page_link.revoke")
     def post(self, participant_id):
         """End every personal page link sent to this participant so far (their facilitators, admins).
 
         The next message they get carries a link of the new generation."""
-        return handlers.revoke_page_links(unit_of_work(), current_principal(), participant_id)
+        return handlers.revoke_page_links(unit_of_work(), current_principal(), str(participant_id))
 
 
 @blp.route("/page-link-requests", methods=["POST"])
