@@ -22,7 +22,9 @@ days ahead (about 13,000). Nobody has quiet hours, so no message is held back du
 """
 from __future__ import annotations
 
+import base64
 import random
+import secrets
 import time
 import uuid
 from collections import defaultdict
@@ -85,9 +87,11 @@ class Dataset:
 
 
 def settings_for(service: str, database_url: str, amqp_url: str, jwt_secret: str, extra: dict[str, str]) -> Settings:
+    # Production settings need a session-note key; the data set writes no notes, so any valid key does.
+    extra = {"NOTES_KEY": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(), **extra}
     return Settings(service=service, app_env="production", database_url=database_url, amqp_url=amqp_url,
                     jwt_secret=jwt_secret, public_base_url=extra.get("PUBLIC_BASE_URL", "http://127.0.0.1"),
-                    extra=dict(extra))
+                    extra=extra)
 
 
 def _chunks(items: list, size: int = CHUNK):

@@ -12,7 +12,9 @@ Nothing is left behind: the databases are dropped at the end.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
+import secrets
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -50,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         apps = {}
         for service in ("roster", "sessions"):
             os.environ.update({"APP_ENV": "production", "JWT_SECRET": secret, "DATABASE_URL": urls[service],
+                               "NOTES_KEY": "bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
                                "LOG_LEVEL": "WARNING"})
             module = __import__(f"services.{service}.entrypoints.api.app", fromlist=["create_app"])
             apps[service] = module.create_app()

@@ -12,6 +12,7 @@ Markdown table on stdout and in docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -219,7 +220,10 @@ def start_platform(profile: Profile, args, run_id: str, databases: Databases, br
     smtp_log = work / "smtp.log"
     shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else work
     prom_root = shm / f"iop-bench-{run_id}"
-    base_env = {"APP_ENV": "production", "JWT_SECRET": secret, "AMQP_URL": broker.url, "LOG_LEVEL": "INFO",
+    # Production settings need a session-note key (sessions refuses to start without one): a fresh one per run.
+    notes_key = "bench:" + base64.b64encode(secrets.token_bytes(32)).decode()
+    base_env = {"APP_ENV": "production", "JWT_SECRET": secret, "NOTES_KEY": notes_key, "AMQP_URL": broker.url,
+                "LOG_LEVEL": "INFO",
                 "WEB_CONCURRENCY": str(args.web_concurrency), "IOP_VAR_DIR": str(work / "var"),
                 "HOME": os.environ.get("HOME", str(work))}
     results["settings"].update({
