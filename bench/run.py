@@ -461,7 +461,7 @@ def measure_pages(profile: Profile, platform: Platform, ctx: Context, work: Path
     calls as that participant) at a steady 100 requests/s; SPEC 6: p99 under 150 ms."""
     from shared.page_links import PageLinkSigner
     port = free_port()
-    web = platform.api("web", "services.web.wsgi:app", port, PROMETHEUS_MULTIPROC_DIR=ctx.prom("web"),
+    web = platform.api("web", "services.web.entrypoints.wsgi:app", port, PROMETHEUS_MULTIPROC_DIR=ctx.prom("web"),
                        APP_ENV="test", WEB_SECRET_KEY=secrets.token_urlsafe(36), PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
                        ROSTER_API_URL=ctx.api["roster"], SESSIONS_API_URL=ctx.api["sessions"],
                        NOTIFICATIONS_API_URL=ctx.api["notifications"], SESSION_COOKIE_SECURE="false")
