@@ -102,40 +102,40 @@ class AbsenceStreak(DomainEvent):
 
 # Events about notes carry ids and states only: a note's text never leaves the sessions database.
 @dataclass(frozen=True)
-class NoteDrafted(DomainEvent):
+class _AboutNote(DomainEvent):
+    """What every note event names: ids only, never the note's text (SPEC 8)."""
+
+    note_id: str
+    session_id: str
+    group_id: str
+
+
+@dataclass(frozen=True)
+class _NoteByAuthor(_AboutNote):
+    author_role: str
+    author_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NoteDrafted(_NoteByAuthor):
     """A note was started; `session_ends_at` lets notifications plan the author's signature reminder."""
 
     type: ClassVar[str] = "sessions.note.drafted"
 
-    note_id: str
-    session_id: str
-    group_id: str
-    author_role: str
-    author_id: str
-    status: str
     session_ends_at: str
 
 
 @dataclass(frozen=True)
-class NoteSigned(DomainEvent):
+class NoteSigned(_NoteByAuthor):
     """The author signed (status `signed` or `awaiting_cosignature`) or the lead co-signed (`cosigned`)."""
 
     type: ClassVar[str] = "sessions.note.signed"
 
-    note_id: str
-    session_id: str
-    group_id: str
-    author_role: str
-    author_id: str
-    status: str
-
 
 @dataclass(frozen=True)
-class NoteAddendumAdded(DomainEvent):
+class NoteAddendumAdded(_AboutNote):
     type: ClassVar[str] = "sessions.note.addendum_added"
 
-    note_id: str
-    session_id: str
-    group_id: str
     addendum_id: str
     author_id: str
